@@ -1,0 +1,6 @@
+import type { CollectorCatalog } from '../src/collector/registry.js';
+
+/** The built-in collectors, each imported only when a config uses it. */
+export const builtinCollectors: CollectorCatalog = {
+  'policy-documents': () => import('./policy-documents/index.js'),
+};

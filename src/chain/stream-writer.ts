@@ -1,0 +1,49 @@
+import { canonicalize } from '../record/canonical-json.js';
+import { buildRecord, type BuildInput } from '../record/build.js';
+import type { EvidenceRecord } from '../record/types.js';
+import { validateRecord } from '../record/validate.js';
+import { recordKey } from '../store/layout.js';
+import type { EvidenceStore } from '../store/types.js';
+import { readHead } from './head.js';
+
+export class InvalidRecordError extends Error {
+  override name = 'InvalidRecordError';
+  constructor(readonly stream: string, readonly problems: string[]) {
+    super(`record for ${stream} does not match the record schema: ${problems.join('; ')}`);
+  }
+}
+
+/** The serialised form of a record in every store: RFC 8785 canonical JSON and a newline. */
+export function recordBytes(record: EvidenceRecord): Buffer {
+  return Buffer.from(canonicalize(record) + '\n', 'utf8');
+}
+
+/**
+ * The single writer of one stream: appends records at the next position of
+ * the chain, continuing from whatever the store already holds.
+ */
+export class StreamWriter {
+  private constructor(
+    private readonly store: EvidenceStore,
+    readonly stream: string,
+    private head: EvidenceRecord | null,
+  ) {}
+
+  static async open(store: EvidenceStore, stream: string): Promise<StreamWriter> {
+    return new StreamWriter(store, stream, await readHead(store, stream));
+  }
+
+  /** The newest record of the stream, written by this writer or found in the store. */
+  get previous(): EvidenceRecord | null {
+    return this.head;
+  }
+
+  async append(input: Omit<BuildInput, 'stream' | 'previous'>): Promise<EvidenceRecord> {
+    const record = buildRecord({ ...input, stream: this.stream, previous: this.head });
+    const problems = validateRecord(record);
+    if (problems.length > 0) throw new InvalidRecordError(this.stream, problems);
+    await this.store.put(recordKey(this.stream, record.seq, record.observedAt), recordBytes(record));
+    this.head = record;
+    return record;
+  }
+}

@@ -1,0 +1,16 @@
+import { builtinCollectors } from '../../collectors/index.js';
+import { loadCollector } from '../collector/registry.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { formatTable } from './table.js';
+
+/** Lists the built-in collector types with their default controls. */
+export async function listCollectors(opts: { json?: boolean }): Promise<ExitCodeValue> {
+  const collectors = await Promise.all(Object.keys(builtinCollectors).map((type) => loadCollector(type, process.cwd(), builtinCollectors)));
+  const rows = collectors.map((c) => ({ type: c.type, version: c.version, controls: [...c.controls], description: c.description ?? '' }));
+  process.stdout.write(
+    opts.json
+      ? JSON.stringify(rows, null, 2) + '\n'
+      : formatTable(['TYPE', 'VERSION', 'CONTROLS', 'DESCRIPTION'], rows.map((r) => [r.type, r.version, r.controls.join(','), r.description])) + '\n',
+  );
+  return ExitCode.ok;
+}

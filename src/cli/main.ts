@@ -1,0 +1,76 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from '../config/errors.js';
+import { CollectorLoadError } from '../collector/registry.js';
+import { createLogger, type Logger } from '../log.js';
+import { AGENT_VERSION } from '../package-root.js';
+import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { listCollectors } from './list-collectors.js';
+import { snapshot } from './snapshot.js';
+import { verify } from './verify.js';
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function program(run: (action: (log: Logger) => Promise<ExitCodeValue>) => Promise<void>): Command {
+  const cmd = new Command('evidence-agent')
+    .description('Collects hash-chained, write-once audit evidence for AI-native security controls.')
+    .version(AGENT_VERSION)
+    .addOption(new Option('--log-level <level>', 'pino log level (logs go to stderr)').choices(LEVELS).default(process.env.LOG_LEVEL ?? 'info'))
+    .showHelpAfterError()
+    .exitOverride();
+
+  cmd
+    .command('snapshot')
+    .description('run every configured collector once and write their records')
+    .option('-c, --config <file>', 'config file (default: $EVIDENCE_AGENT_CONFIG or ./evidence-agent.yaml)')
+    .option('--only <ids...>', 'run only these collector ids')
+    .option('--json', 'print each record as one line of JSON instead of a table')
+    .addOption(new Option('--fail-on <status>', 'exit 3 when a record has this status (fail also covers error)').choices(['fail', 'error']))
+    .action((opts: Parameters<typeof snapshot>[0]) => run((log) => snapshot(opts, log)));
+
+  cmd
+    .command('verify')
+    .description('re-read a store and check every record, chain and attachment')
+    .option('-c, --config <file>', 'take the store from this config')
+    .option('--store <url>', 'store to verify, e.g. file:./evidence (overrides the config)')
+    .option('--from <time>', 'only records observed at or after this date or RFC 3339 time')
+    .option('--to <time>', 'only records observed at or before this date or RFC 3339 time')
+    .option('--json', 'print the report as JSON')
+    .action((opts: Parameters<typeof verify>[0]) => run((log) => verify(opts, log)));
+
+  cmd
+    .command('collectors')
+    .description('list the built-in collector types and their default controls')
+    .option('--json', 'print as JSON')
+    .action((opts: { json?: boolean }) => run(() => listCollectors(opts)));
+  return cmd;
+}
+
+function exitCodeOf(err: unknown): ExitCodeValue {
+  if (err instanceof CliError) return err.exitCode;
+  if (err instanceof ConfigError || err instanceof CollectorLoadError) return ExitCode.usage;
+  return ExitCode.runtime;
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function main(argv: string[]): Promise<number> {
+  let code: number = ExitCode.ok;
+  const cmd = program(async (action) => {
+    const log = createLogger(cmd.opts<{ logLevel: string }>().logLevel as 'info');
+    try {
+      code = await action(log);
+    } catch (err) {
+      code = exitCodeOf(err);
+      if (code === ExitCode.runtime) log.error({ err }, 'command failed');
+      process.stderr.write(`evidence-agent: ${(err as Error).message}\n`);
+    }
+  });
+  try {
+    await cmd.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
+    }
+    throw err;
+  }
+  return code;
+}

@@ -1,0 +1,64 @@
+import { hostname } from 'node:os';
+import { builtinCollectors } from '../../collectors/index.js';
+import { runCollectors } from '../collector/runner.js';
+import { prepareCollectors } from '../config/collectors.js';
+import { configPathFrom, loadConfig } from '../config/load.js';
+import type { Logger } from '../log.js';
+import { AGENT_VERSION } from '../package-root.js';
+import type { EvidenceRecord } from '../record/types.js';
+import { openStore } from '../store/open.js';
+import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { Progress } from './progress.js';
+import { formatTable } from './table.js';
+
+export interface SnapshotOptions {
+  config?: string;
+  only?: string[];
+  json?: boolean;
+  failOn?: 'fail' | 'error';
+}
+
+const FAILING: Record<'fail' | 'error', readonly string[]> = { fail: ['fail', 'error'], error: ['error'] };
+
+/** Runs every configured collector once and writes their records. */
+export async function snapshot(opts: SnapshotOptions, log: Logger): Promise<ExitCodeValue> {
+  const config = await loadConfig(configPathFrom(opts.config));
+  const instances = await prepareCollectors(config, builtinCollectors, opts.only);
+  const store = await openStore(config.store, config.dir);
+  const rows: string[][] = [];
+  const seen: EvidenceRecord['status'][] = [];
+  const progress = new Progress('collecting');
+  let finished = 0;
+  try {
+    const outcomes = await runCollectors(instances, {
+        store,
+        agent: { id: config.agent.id, version: AGENT_VERSION, host: hostname(), configSha256: config.sha256 },
+        clock: { now: () => new Date() },
+        log,
+        configDir: config.dir,
+        concurrency: config.runner.concurrency,
+        onRecord: (record) => {
+          seen.push(record.status);
+          if (opts.json) process.stdout.write(JSON.stringify(record) + '\n');
+          else rows.push([record.stream, `${record.subject.kind}:${record.subject.id}`, record.status, String(record.findings.length)]);
+        },
+        onCollectorDone: () => progress.update(++finished, instances.length),
+    });
+    progress.done();
+    if (!opts.json) {
+      process.stdout.write(formatTable(['STREAM', 'SUBJECT', 'STATUS', 'FINDINGS'], rows) + '\n');
+      process.stdout.write(`${seen.length} records written to ${store.url}\n`);
+    }
+    const failures = outcomes.filter((o) => o.storeFailure);
+    if (failures.length > 0) {
+      throw new CliError(
+        failures.map((o) => `${o.stream}: evidence not written: ${o.storeFailure}`).join('\n') + '\nCheck the store and run the snapshot again; chains continue where they stopped.',
+        ExitCode.runtime,
+      );
+    }
+  } finally {
+    await store.close();
+  }
+  if (opts.failOn && seen.some((s) => FAILING[opts.failOn!].includes(s))) return ExitCode.failOn;
+  return ExitCode.ok;
+}

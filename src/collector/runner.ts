@@ -1,0 +1,163 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { StreamWriter } from '../chain/stream-writer.js';
+import type { AgentInfo, EvidenceRecord, RecordDraft, RecordStatus } from '../record/types.js';
+import { StoreError, type EvidenceStore } from '../store/types.js';
+import { storeAttachment } from './attachments.js';
+import type { Clock, Collector, CollectorContext } from './contract.js';
+
+/** One configured use of a collector. */
+export interface CollectorInstance {
+  id: string;
+  collector: Collector;
+  options: unknown;
+  controls: readonly string[];
+  timeoutMs: number;
+}
+
+export interface RunEnvironment {
+  store: EvidenceStore;
+  agent: AgentInfo;
+  clock: Clock;
+  log: Logger;
+  configDir: string;
+  concurrency: number;
+  signal?: AbortSignal;
+  onRecord?: (record: EvidenceRecord) => void;
+  onCollectorDone?: (outcome: RunOutcome) => void;
+}
+
+export interface RunOutcome {
+  id: string;
+  stream: string;
+  written: number;
+  statuses: Record<RecordStatus, number>;
+  /** Set when the run could not write its evidence at all (the store refused or failed). */
+  storeFailure?: string;
+}
+
+class CollectorTimeout extends Error {
+  override name = 'CollectorTimeout';
+}
+
+const MAX_MESSAGE = 2000;
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolvePromise, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolvePromise(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+function failureDraft(instance: CollectorInstance, err: Error, written: number): RecordDraft {
+  const timedOut = err instanceof CollectorTimeout;
+  const message = (err.message || String(err)).slice(0, MAX_MESSAGE);
+  return {
+    subject: { kind: 'collector', id: instance.id },
+    status: 'error',
+    summary: timedOut
+      ? `Collector ${instance.id} (${instance.collector.type}) timed out after ${instance.timeoutMs / 1000} s; evidence for this run is incomplete.`
+      : `Collector ${instance.id} (${instance.collector.type}) failed; evidence for this run is incomplete.`,
+    findings: [{ code: timedOut ? 'collector-timeout' : 'collector-error', severity: 'high', message }],
+    data: { error: { name: err.name, message }, recordsBeforeFailure: written },
+  };
+}
+
+async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise<RunOutcome> {
+  const stream = `${env.agent.id}/${instance.id}`;
+  const log = env.log.child({ collector: instance.id, type: instance.collector.type });
+  const outcome: RunOutcome = { id: instance.id, stream, written: 0, statuses: { pass: 0, fail: 0, error: 0, info: 0 } };
+  let writer: StreamWriter;
+  try {
+    writer = await StreamWriter.open(env.store, stream);
+  } catch (err) {
+    outcome.storeFailure = (err as Error).message;
+    log.error({ err }, 'cannot read the head of the stream');
+    return outcome;
+  }
+  const timeout = AbortSignal.timeout(instance.timeoutMs);
+  const signal = env.signal ? AbortSignal.any([env.signal, timeout]) : timeout;
+  const runSignal = new AbortController();
+  signal.addEventListener('abort', () => runSignal.abort(timeout.aborted ? new CollectorTimeout(`no result within ${instance.timeoutMs} ms`) : signal.reason), { once: true });
+
+  const write = async (draft: RecordDraft, controls?: readonly string[]) => {
+    const record = await writer.append({
+      draft,
+      collector: { type: instance.collector.type, version: instance.collector.version },
+      controls: controls ?? instance.controls,
+      agent: env.agent,
+      observedAt: env.clock.now(),
+    });
+    outcome.written++;
+    outcome.statuses[record.status]++;
+    env.onRecord?.(record);
+  };
+
+  const ctx: CollectorContext = {
+    id: instance.id,
+    stream,
+    options: instance.options,
+    controls: instance.controls,
+    log,
+    clock: env.clock,
+    signal: runSignal.signal,
+    configDir: env.configDir,
+    resolvePath: (p) => (isAbsolute(p) ? p : resolve(env.configDir, p)),
+    attach: (input) => storeAttachment(env.store, input, runSignal.signal),
+    previous: writer.previous,
+  };
+
+  let iterator: AsyncIterator<RecordDraft> | undefined;
+  try {
+    iterator = instance.collector.collect(ctx)[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await abortable(iterator.next(), runSignal.signal);
+      if (next.done) break;
+      await write(next.value);
+    }
+    log.info({ records: outcome.written }, 'collector finished');
+  } catch (caught) {
+    const err = caught instanceof Error ? caught : new Error(String(caught));
+    if (err instanceof StoreError) {
+      outcome.storeFailure = err.message;
+      log.error({ err }, 'the store refused a record');
+      return outcome;
+    }
+    // A collector that ignores its signal keeps running; ask it to stop, but do not wait for it.
+    void iterator?.return?.()?.catch(() => undefined);
+    log.error({ err }, 'collector failed');
+    try {
+      await write(failureDraft(instance, err, outcome.written), instance.controls);
+    } catch (writeErr) {
+      outcome.storeFailure = (writeErr as Error).message;
+      log.error({ err: writeErr }, 'cannot record the collector failure');
+    }
+  }
+  return outcome;
+}
+
+/** Runs collectors, at most `concurrency` at a time; a failing one becomes an `error` record and the rest carry on. */
+export async function runCollectors(instances: readonly CollectorInstance[], env: RunEnvironment): Promise<RunOutcome[]> {
+  const outcomes: RunOutcome[] = new Array<RunOutcome>(instances.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < instances.length) {
+      const i = next++;
+      outcomes[i] = await runOne(instances[i]!, env);
+      env.onCollectorDone?.(outcomes[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(env.concurrency, instances.length)) }, worker));
+  return outcomes;
+}

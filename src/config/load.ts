@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { createAjv, readJsonSchema, schemaProblems, type PathSegment } from '../json-schema.js';
+import { packagePath } from '../package-root.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
+import { interpolateEnv } from './interpolate.js';
+import { lineOf } from './yaml-locator.js';
+
+export const DEFAULT_CONFIG_FILE = 'evidence-agent.yaml';
+export const DEFAULT_TIMEOUT_SECONDS = 300;
+export const DEFAULT_CONCURRENCY = 4;
+
+export interface CollectorEntry {
+  id: string;
+  use: string;
+  controls?: string[];
+  timeoutSeconds?: number;
+  options?: Record<string, unknown>;
+}
+
+export interface StoreSettings {
+  url: string;
+  [key: string]: unknown;
+}
+
+export interface AgentConfig {
+  file: string;
+  dir: string;
+  /** SHA-256 of the file's bytes, recorded in every record so an auditor can tell which config produced it. */
+  sha256: string;
+  agent: { id: string };
+  store: StoreSettings;
+  runner: { concurrency: number };
+  collectors: CollectorEntry[];
+  /** The line of a key in the file, for errors found after loading (collector options). */
+  lineOf(path: readonly PathSegment[]): number | undefined;
+}
+
+const validateConfig = createAjv().compile(readJsonSchema(packagePath('config', 'config.schema.json')));
+
+export function configPathFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(flag ?? env.EVIDENCE_AGENT_CONFIG ?? DEFAULT_CONFIG_FILE);
+}
+
+function defaultAgentId(): string {
+  return hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'agent';
+}
+
+interface RawConfig {
+  agent?: { id?: string };
+  store?: StoreSettings;
+  runner?: { concurrency?: number };
+  collectors: CollectorEntry[];
+}
+
+/** Reads, interpolates and validates a YAML config; every problem names the file, line and key. */
+export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<AgentConfig> {
+  const file = resolve(path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const hint = code === 'ENOENT' ? 'file not found; pass --config <file> or set EVIDENCE_AGENT_CONFIG' : (err as Error).message;
+    throw new ConfigError(file, [{ path: [], message: hint }]);
+  }
+  const counter = new LineCounter();
+  const doc = parseDocument(bytes.toString('utf8'), { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({ path: [], line: e.linePos?.[0].line, message: `YAML syntax: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  const locate = (p: readonly PathSegment[]) => lineOf(doc, counter, p);
+  const problems: ConfigProblem[] = [];
+  const value = interpolateEnv(doc.toJS(), env, problems);
+  if (!validateConfig(value)) problems.push(...schemaProblems(validateConfig.errors));
+  if (problems.length === 0) {
+    const seen = new Map<string, number>();
+    (value as RawConfig).collectors.forEach((c, i) => {
+      const first = seen.get(c.id);
+      if (first !== undefined) problems.push({ path: ['collectors', i, 'id'], message: `"${c.id}" is already the id of collectors[${first}]; ids must be unique` });
+      seen.set(c.id, i);
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(file, problems.map((p) => ({ ...p, line: p.line ?? locate(p.path) })));
+
+  const raw = value as RawConfig;
+  return {
+    file,
+    dir: dirname(file),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    agent: { id: raw.agent?.id ?? defaultAgentId() },
+    store: raw.store ?? { url: 'file:./evidence' },
+    runner: { concurrency: raw.runner?.concurrency ?? DEFAULT_CONCURRENCY },
+    collectors: raw.collectors,
+    lineOf: locate,
+  };
+}

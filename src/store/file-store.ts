@@ -1,0 +1,170 @@
+import { createReadStream } from 'node:fs';
+import { chmod, constants, copyFile, link, mkdir, open, opendir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { sameContent } from './same-content.js';
+import {
+  assertValidKey,
+  StoreConflictError,
+  StoreError,
+  type EvidenceStore,
+  type Immutability,
+  type ListOptions,
+  type PutBody,
+  type PutResult,
+} from './types.js';
+
+const STAGING = '.staging';
+
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function isErrno(err: unknown, code: string): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === code;
+}
+
+/**
+ * The embedded default store: a local folder written once.
+ *
+ * Each object is written to a staging file, fsynced, made read-only, then
+ * hard-linked to its key. link(2) fails if the name exists, so nothing is ever
+ * replaced, even by a racing writer; the folder is fsynced so the new name
+ * survives a crash.
+ */
+export class FileStore implements EvidenceStore {
+  readonly url: string;
+  readonly root: string;
+  private readonly knownDirs = new Set<string>();
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.url = `file:${this.root}`;
+  }
+
+  private path(key: string): string {
+    assertValidKey(key);
+    return join(this.root, key);
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    const created = await mkdir(dir, { recursive: true });
+    if (created !== undefined) {
+      // Make each newly created folder's entry durable in its parent.
+      for (let d = dir; d.length >= created.length; d = dirname(d)) await fsyncPath(dirname(d));
+    }
+    this.knownDirs.add(dir);
+  }
+
+  async put(key: string, body: PutBody): Promise<PutResult> {
+    const dest = this.path(key);
+    const staging = join(this.root, STAGING);
+    await this.ensureDir(staging);
+    const tmp = join(staging, randomBytes(12).toString('hex'));
+    try {
+      if (body instanceof Uint8Array) {
+        await writeFile(tmp, body, { flag: 'wx', mode: 0o600 });
+      } else {
+        await copyFile(body.path, tmp, constants.COPYFILE_EXCL);
+      }
+      await fsyncPath(tmp);
+      await chmod(tmp, 0o444);
+      await this.ensureDir(dirname(dest));
+      try {
+        await link(tmp, dest);
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err;
+        if (await sameContent(createReadStream(dest), body)) return 'exists';
+        throw new StoreConflictError(key, 'it already holds different bytes');
+      }
+      await fsyncPath(dirname(dest));
+      return 'created';
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(`cannot write ${key} to ${this.root}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    try {
+      return await readFile(this.path(key));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return null;
+      throw err;
+    }
+  }
+
+  async open(key: string): Promise<Readable | null> {
+    const path = this.path(key);
+    const handle = await open(path, constants.O_RDONLY).catch((err: unknown) => {
+      if (isErrno(err, 'ENOENT')) return null;
+      throw err;
+    });
+    return handle ? handle.createReadStream() : null;
+  }
+
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<string> {
+    const slash = prefix.lastIndexOf('/');
+    const dirKey = prefix.slice(0, slash + 1);
+    const namePrefix = prefix.slice(slash + 1);
+    yield* this.walk(dirKey, namePrefix, options.delimiter === '/');
+  }
+
+  private async *walk(dirKey: string, namePrefix: string, oneLevel: boolean): AsyncIterable<string> {
+    let dir;
+    try {
+      dir = await opendir(join(this.root, dirKey));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return;
+      throw err;
+    }
+    const entries: { name: string; isDir: boolean }[] = [];
+    for await (const entry of dir) {
+      if (!entry.name.startsWith(namePrefix)) continue;
+      if (dirKey === '' && entry.name === STAGING) continue;
+      entries.push({ name: entry.name, isDir: entry.isDirectory() });
+    }
+    // Byte order of the whole key, as object stores list: a folder sorts as its name plus '/'.
+    const sortKey = (e: { name: string; isDir: boolean }) => (e.isDir ? `${e.name}/` : e.name);
+    entries.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1));
+    for (const entry of entries) {
+      const key = dirKey + entry.name;
+      if (!entry.isDir) yield key;
+      else if (oneLevel) yield `${key}/`;
+      else yield* this.walk(`${key}/`, '', false);
+    }
+  }
+
+  async describe(): Promise<Immutability> {
+    return {
+      mechanism: 'local-write-once',
+      writeOnce: true,
+      locked: false,
+      details: { path: this.root },
+      warnings: [
+        'a local folder is write-once by this agent only: anyone with file-system access can still delete it; copy evidence to a locked bucket for an audit',
+      ],
+    };
+  }
+
+  async close(): Promise<void> {
+    this.knownDirs.clear();
+  }
+}
+
+export function fileStoreRoot(url: string, baseDir: string): string {
+  if (!url.startsWith('file:')) throw new StoreError(`not a file: store URL: ${url}`);
+  let rest = url.slice('file:'.length);
+  if (rest.startsWith('//')) rest = decodeURIComponent(new URL(url).pathname);
+  if (rest === '') throw new StoreError('store.url `file:` needs a folder, for example file:./evidence');
+  return resolve(baseDir, rest);
+}

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { recordHash } from '../record/hash.js';
+import type { Attachment, EvidenceRecord, RecordStatus } from '../record/types.js';
+import { validateRecord } from '../record/validate.js';
+import type { RecordKeyParts } from '../store/layout.js';
+import type { EvidenceStore } from '../store/types.js';
+import type { VerifyProblem } from './problems.js';
+
+/** What the chain check needs of one record, kept instead of the record so memory stays small. */
+export interface RecordFacts {
+  key: string;
+  seq: number;
+  hash: string | null;
+  prev: string | null;
+  observedAt: string | null;
+  status: RecordStatus | null;
+  attachments: Attachment[];
+}
+
+/** Reads one record and checks it on its own: JSON, schema, hash, and that it sits at the key its content names. */
+export async function checkRecord(store: EvidenceStore, key: string, parts: RecordKeyParts, problems: VerifyProblem[]): Promise<RecordFacts> {
+  const facts: RecordFacts = { key, seq: parts.seq, hash: null, prev: null, observedAt: null, status: null, attachments: [] };
+  const at = { key, stream: parts.stream, seq: parts.seq };
+  const bytes = await store.get(key);
+  if (!bytes) {
+    problems.push({ ...at, kind: 'unreadable', message: 'listed but could not be read' });
+    return facts;
+  }
+  let record: EvidenceRecord;
+  try {
+    record = JSON.parse(Buffer.from(bytes).toString('utf8')) as EvidenceRecord;
+  } catch (err) {
+    problems.push({ ...at, kind: 'unreadable', message: `not valid JSON: ${(err as Error).message}` });
+    return facts;
+  }
+  for (const message of validateRecord(record)) problems.push({ ...at, kind: 'schema', message });
+  if (typeof record !== 'object' || record === null) return facts;
+  facts.hash = typeof record.hash === 'string' ? record.hash : null;
+  facts.prev = typeof record.prev === 'string' ? record.prev : null;
+  facts.observedAt = typeof record.observedAt === 'string' ? record.observedAt : null;
+  facts.status = record.status ?? null;
+  facts.attachments = Array.isArray(record.attachments) ? record.attachments : [];
+  try {
+    const computed = recordHash(record);
+    if (computed !== record.hash) {
+      problems.push({ ...at, kind: 'hash-mismatch', message: `content hashes to ${computed} but the record says ${String(record.hash)}` });
+    }
+  } catch (err) {
+    problems.push({ ...at, kind: 'hash-mismatch', message: `cannot be canonicalised: ${(err as Error).message}` });
+  }
+  const where = `${record.stream}#${record.seq} on ${facts.observedAt?.slice(0, 10)}`;
+  if (record.stream !== parts.stream || record.seq !== parts.seq || facts.observedAt?.slice(0, 10) !== parts.day) {
+    problems.push({ ...at, kind: 'key-mismatch', message: `content says ${where}, which belongs at another key` });
+  }
+  return facts;
+}
+
+/** Streams an attachment and checks its size and SHA-256. */
+export async function checkAttachment(store: EvidenceStore, attachment: Attachment, referencedBy: string, problems: VerifyProblem[]): Promise<void> {
+  const stream = await store.open(attachment.key);
+  if (!stream) {
+    problems.push({ kind: 'attachment-missing', key: attachment.key, message: `attachment "${attachment.name}" of ${referencedBy} is missing` });
+    return;
+  }
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  const hex = hash.digest('hex');
+  if (hex !== attachment.sha256 || size !== attachment.size) {
+    problems.push({
+      kind: 'attachment-mismatch',
+      key: attachment.key,
+      message: `attachment "${attachment.name}" of ${referencedBy} is ${size} bytes with sha256 ${hex}; the record says ${attachment.size} bytes, ${attachment.sha256}`,
+    });
+  }
+}

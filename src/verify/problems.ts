@@ -1,0 +1,20 @@
+export type ProblemKind =
+  | 'unreadable'
+  | 'schema'
+  | 'hash-mismatch'
+  | 'key-mismatch'
+  | 'seq-gap'
+  | 'prev-mismatch'
+  | 'fork'
+  | 'attachment-missing'
+  | 'attachment-mismatch'
+  | 'stray-object';
+
+export interface VerifyProblem {
+  kind: ProblemKind;
+  /** The store key of the object at fault. */
+  key: string;
+  stream?: string;
+  seq?: number;
+  message: string;
+}

@@ -1,0 +1,127 @@
+import { mapLimit } from '../pool.js';
+import type { RecordStatus } from '../record/types.js';
+import { parseRecordKey, RECORDS_PREFIX, type RecordKeyParts } from '../store/layout.js';
+import type { EvidenceStore } from '../store/types.js';
+import { checkAttachment, checkRecord, type RecordFacts } from './check-record.js';
+import { checkChain } from './check-chain.js';
+import type { VerifyProblem } from './problems.js';
+
+export interface VerifyOptions {
+  /** Only records observed at or after this time (their predecessor is still read to check the link). */
+  from?: Date;
+  to?: Date;
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface StreamSummary {
+  stream: string;
+  records: number;
+  firstSeq: number;
+  lastSeq: number;
+  firstObservedAt: string | null;
+  lastObservedAt: string | null;
+  statuses: Record<RecordStatus, number>;
+}
+
+export interface VerifyReport {
+  store: string;
+  from: string | null;
+  to: string | null;
+  records: number;
+  attachments: number;
+  streams: StreamSummary[];
+  problems: VerifyProblem[];
+  ok: boolean;
+}
+
+interface Entry extends RecordKeyParts {
+  key: string;
+}
+
+function inWindow(facts: RecordFacts, from?: Date, to?: Date): boolean {
+  if (!facts.observedAt) return true;
+  const t = Date.parse(facts.observedAt);
+  return (!from || t >= from.getTime()) && (!to || t <= to.getTime());
+}
+
+/** Picks the entries whose day may fall in the window, plus the one before, whose hash the first one links to. */
+function select(entries: Entry[], from?: Date, to?: Date): Entry[] {
+  const fromDay = from?.toISOString().slice(0, 10);
+  const toDay = to?.toISOString().slice(0, 10);
+  const first = entries.findIndex((e) => !fromDay || e.day >= fromDay);
+  if (first < 0) return [];
+  return entries.slice(Math.max(0, first - 1)).filter((e, i) => (i === 0 && first > 0) || !toDay || e.day <= toDay);
+}
+
+/**
+ * Re-reads a store and checks every record on its own and every chain as a
+ * whole, trusting nothing the agent wrote except what can be recomputed.
+ */
+export async function verifyStore(store: EvidenceStore, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const problems: VerifyProblem[] = [];
+  const byStream = new Map<string, Entry[]>();
+  for await (const key of store.list(RECORDS_PREFIX)) {
+    const parts = parseRecordKey(key);
+    if (!parts) {
+      problems.push({ kind: 'stray-object', key, message: 'not a record key (records/<agent>/<collector>/<YYYY-MM-DD>/<seq>.json)' });
+      continue;
+    }
+    let list = byStream.get(parts.stream);
+    if (!list) byStream.set(parts.stream, (list = []));
+    list.push({ key, ...parts });
+  }
+
+  const work: { stream: string; entries: Entry[] }[] = [];
+  for (const [stream, entries] of [...byStream].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    entries.sort((a, b) => a.seq - b.seq || (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+    work.push({ stream, entries: select(entries, options.from, options.to) });
+  }
+  const all = work.flatMap((w) => w.entries);
+  const concurrency = options.concurrency ?? 32;
+  let done = 0;
+  const facts = await mapLimit(all, concurrency, async (entry) => {
+    const f = await checkRecord(store, entry.key, entry, problems);
+    options.onProgress?.(++done, all.length);
+    return f;
+  });
+
+  const streams: StreamSummary[] = [];
+  const attachments = new Map<string, { attachment: RecordFacts['attachments'][number]; referencedBy: string }>();
+  let offset = 0;
+  let records = 0;
+  for (const { stream, entries } of work) {
+    const streamFacts = facts.slice(offset, offset + entries.length);
+    offset += entries.length;
+    checkChain(stream, streamFacts, { fromStart: !options.from }, problems);
+    const counted = streamFacts.filter((f) => inWindow(f, options.from, options.to));
+    if (counted.length === 0) continue;
+    const summary: StreamSummary = {
+      stream,
+      records: counted.length,
+      firstSeq: counted[0]!.seq,
+      lastSeq: counted.at(-1)!.seq,
+      firstObservedAt: counted[0]!.observedAt,
+      lastObservedAt: counted.at(-1)!.observedAt,
+      statuses: { pass: 0, fail: 0, error: 0, info: 0 },
+    };
+    for (const f of counted) {
+      if (f.status && f.status in summary.statuses) summary.statuses[f.status]++;
+      for (const a of f.attachments) if (!attachments.has(a.key)) attachments.set(a.key, { attachment: a, referencedBy: f.key });
+    }
+    records += counted.length;
+    streams.push(summary);
+  }
+  await mapLimit([...attachments.values()], 4, ({ attachment, referencedBy }) => checkAttachment(store, attachment, referencedBy, problems));
+
+  return {
+    store: store.url,
+    from: options.from?.toISOString() ?? null,
+    to: options.to?.toISOString() ?? null,
+    records,
+    attachments: attachments.size,
+    streams,
+    problems,
+    ok: problems.length === 0,
+  };
+}
