@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
-
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  process.stderr.write(
+    `evidence-agent needs Node.js 22 or later (this is ${process.version}). ` +
+      'Run it through `npx evidence-agent` or an npm script in this folder, which use the Node 24 that `npm ci` installs, or install Node 24 LTS.\n',
+  );
+  process.exit(1);
+}
+const { main } = await import('../dist/src/cli/main.js');
 const code = await main(process.argv);
 process.exitCode = code;
 // A collector that ignored its timeout may still hold the event loop; its error record is already written.

@@ -84,7 +84,7 @@ export async function loadCollector(use: string, configDir: string, catalog: Col
   } catch (err) {
     const known = Object.keys(catalog).join(', ');
     throw new CollectorLoadError(
-      `cannot load collector "${use}": ${(err as Error).message}. Use a built-in type (${known}), a path starting with ./ or /, or an installed package name`,
+      `cannot load collector "${use}": ${(err as Error).message.split('\n')[0]}. Use a built-in type (${known}), a path starting with ./ or /, or an installed package name`,
       { cause: err },
     );
   }

@@ -68,11 +68,11 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
     throw new ConfigError(file, [{ path: [], message: hint }]);
   }
   const counter = new LineCounter();
-  const doc = parseDocument(bytes.toString('utf8'), { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(bytes.toString('utf8'), { lineCounter: counter, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((e) => ({ path: [], line: e.linePos?.[0].line, message: `YAML syntax: ${e.message.split('\n')[0]}` })),
+      doc.errors.map((e) => ({ path: [], line: e.linePos?.[0].line, message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` })),
     );
   }
   const locate = (p: readonly PathSegment[]) => lineOf(doc, counter, p);

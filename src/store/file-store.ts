@@ -66,9 +66,9 @@ export class FileStore implements EvidenceStore {
   async put(key: string, body: PutBody): Promise<PutResult> {
     const dest = this.path(key);
     const staging = join(this.root, STAGING);
-    await this.ensureDir(staging);
     const tmp = join(staging, randomBytes(12).toString('hex'));
     try {
+      await this.ensureDir(staging);
       if (body instanceof Uint8Array) {
         await writeFile(tmp, body, { flag: 'wx', mode: 0o600 });
       } else {

@@ -1,0 +1,96 @@
+import { stat, writeFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileStore, fileStoreRoot } from '../src/store/file-store.js';
+import { StoreConflictError, StoreError } from '../src/store/types.js';
+import { tempDir } from './helpers/tmp.js';
+
+async function collect(it: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const k of it) out.push(k);
+  return out;
+}
+
+describe('FileStore', () => {
+  it('writes once, read-only, and reads back', async () => {
+    const store = new FileStore(await tempDir());
+    expect(await store.put('records/a/b/x.json', Buffer.from('one'))).toBe('created');
+    expect(Buffer.from((await store.get('records/a/b/x.json'))!).toString()).toBe('one');
+    const mode = (await stat(join(store.root, 'records/a/b/x.json'))).mode & 0o777;
+    expect(mode).toBe(0o444);
+    expect(await store.get('records/a/b/missing.json')).toBeNull();
+    expect(await store.open('records/a/b/missing.json')).toBeNull();
+  });
+
+  it('refuses to overwrite a key with different bytes and keeps the original', async () => {
+    const store = new FileStore(await tempDir());
+    await store.put('k/one', Buffer.from('original'));
+    await expect(store.put('k/one', Buffer.from('forged'))).rejects.toBeInstanceOf(StoreConflictError);
+    expect(Buffer.from((await store.get('k/one'))!).toString()).toBe('original');
+  });
+
+  it('accepts an identical retry as a no-op, for bytes and for files', async () => {
+    const dir = await tempDir();
+    const store = new FileStore(join(dir, 'store'));
+    await store.put('k/one', Buffer.from('same'));
+    expect(await store.put('k/one', Buffer.from('same'))).toBe('exists');
+    const file = join(dir, 'blob');
+    await writeFile(file, 'same');
+    expect(await store.put('k/one', { path: file })).toBe('exists');
+    await writeFile(file, 'other');
+    await expect(store.put('k/one', { path: file })).rejects.toThrow(/refusing to overwrite k\/one/);
+  });
+
+  it('leaves no staging files behind', async () => {
+    const store = new FileStore(await tempDir());
+    await store.put('a', Buffer.from('1'));
+    await store.put('a', Buffer.from('1'));
+    await store.put('a', Buffer.from('2')).catch(() => undefined);
+    expect(await collect(store.list('.staging/'))).toEqual([]);
+    expect(await collect(store.list(''))).toEqual(['a']);
+  });
+
+  it('lists by prefix in byte order, recursively or one level at a time', async () => {
+    const store = new FileStore(await tempDir());
+    for (const k of ['r/s/2026-01-02/000000000001.json', 'r/s/2026-01-01/000000000000.json', 'r/t/2026-01-01/000000000000.json', 'r/s-x/a']) {
+      await store.put(k, Buffer.from(k));
+    }
+    expect(await collect(store.list('r/s/'))).toEqual(['r/s/2026-01-01/000000000000.json', 'r/s/2026-01-02/000000000001.json']);
+    expect(await collect(store.list('r/', { delimiter: '/' }))).toEqual(['r/s-x/', 'r/s/', 'r/t/']);
+    expect(await collect(store.list('r/s'))).toEqual(['r/s-x/a', 'r/s/2026-01-01/000000000000.json', 'r/s/2026-01-02/000000000001.json']);
+    expect(await collect(store.list('nothing/'))).toEqual([]);
+  });
+
+  it('rejects keys that could escape the root', async () => {
+    const store = new FileStore(await tempDir());
+    for (const key of ['../x', '/etc/passwd', 'a//b', 'a/../b', '', 'a b']) {
+      await expect(store.put(key, Buffer.from('x'))).rejects.toBeInstanceOf(StoreError);
+    }
+  });
+
+  it('reports an unwritable root as a StoreError that names the key and folder', async () => {
+    const dir = await tempDir();
+    const blocker = join(dir, 'not-a-folder');
+    await writeFile(blocker, 'x');
+    const store = new FileStore(blocker);
+    await expect(store.put('k', Buffer.from('x'))).rejects.toThrow(/cannot write k to .*not-a-folder/);
+  });
+
+  it('streams file bodies and opens objects as streams', async () => {
+    const dir = await tempDir();
+    const store = new FileStore(join(dir, 's'));
+    const file = join(dir, 'big');
+    await writeFile(file, Buffer.alloc(3 * 1024 * 1024, 7));
+    await store.put('blobs/x', { path: file });
+    const chunks: Buffer[] = [];
+    for await (const c of (await store.open('blobs/x'))!) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).equals(await readFile(file))).toBe(true);
+  });
+
+  it('resolves file: URLs against a base folder', () => {
+    expect(fileStoreRoot('file:./evidence', '/cfg')).toBe('/cfg/evidence');
+    expect(fileStoreRoot('file:/abs/ev', '/cfg')).toBe('/abs/ev');
+    expect(fileStoreRoot('file:///abs/ev%20x', '/cfg')).toBe('/abs/ev x');
+    expect(() => fileStoreRoot('file:', '/cfg')).toThrow(/needs a folder/);
+  });
+});

@@ -1,0 +1,21 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+
+const made: string[] = [];
+
+afterEach(async () => {
+  while (made.length) {
+    const dir = made.pop()!;
+    // Stores mark files read-only; as root that does not stop rm, and elsewhere the folder is ours.
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** A fresh temporary folder, removed after the test. */
+export async function tempDir(prefix = 'ea-test-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
