@@ -46,6 +46,7 @@ export async function snapshot(opts: SnapshotOptions, log: Logger): Promise<Exit
     });
     progress.done();
     if (!opts.json) {
+      rows.sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
       process.stdout.write(formatTable(['STREAM', 'SUBJECT', 'STATUS', 'FINDINGS'], rows) + '\n');
       process.stdout.write(`${seen.length} records written to ${store.url}\n`);
     }
