@@ -38,8 +38,8 @@ export class StreamWriter {
     return this.head;
   }
 
-  async append(input: Omit<BuildInput, 'stream' | 'previous'>): Promise<EvidenceRecord> {
-    const record = buildRecord({ ...input, stream: this.stream, previous: this.head });
+  async append(input: Omit<BuildInput, 'stream' | 'previous' | 'storage'>): Promise<EvidenceRecord> {
+    const record = buildRecord({ ...input, stream: this.stream, previous: this.head, storage: this.store.storage });
     const problems = validateRecord(record);
     if (problems.length > 0) throw new InvalidRecordError(this.stream, problems);
     await this.store.put(recordKey(this.stream, record.seq, record.observedAt), recordBytes(record));

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { CollectorLoadError } from '../collector/registry.js';
+import { StorePreflightError } from '../store/types.js';
 import { createLogger, type Logger } from '../log.js';
 import { AGENT_VERSION } from '../package-root.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
@@ -47,7 +48,7 @@ function program(run: (action: (log: Logger) => Promise<ExitCodeValue>) => Promi
 
 function exitCodeOf(err: unknown): ExitCodeValue {
   if (err instanceof CliError) return err.exitCode;
-  if (err instanceof ConfigError || err instanceof CollectorLoadError) return ExitCode.usage;
+  if (err instanceof ConfigError || err instanceof CollectorLoadError || err instanceof StorePreflightError) return ExitCode.usage;
   return ExitCode.runtime;
 }
 

@@ -24,7 +24,7 @@ const FAILING: Record<'fail' | 'error', readonly string[]> = { fail: ['fail', 'e
 export async function snapshot(opts: SnapshotOptions, log: Logger): Promise<ExitCodeValue> {
   const config = await loadConfig(configPathFrom(opts.config));
   const instances = await prepareCollectors(config, builtinCollectors, opts.only);
-  const store = await openStore(config.store, config.dir);
+  const store = await openStore(config.store, config.dir, { log, mode: 'write' });
   const rows: string[][] = [];
   const seen: EvidenceRecord['status'][] = [];
   const progress = new Progress('collecting');
@@ -50,12 +50,16 @@ export async function snapshot(opts: SnapshotOptions, log: Logger): Promise<Exit
       process.stdout.write(formatTable(['STREAM', 'SUBJECT', 'STATUS', 'FINDINGS'], rows) + '\n');
       process.stdout.write(`${seen.length} records written to ${store.url}\n`);
     }
-    const failures = outcomes.filter((o) => o.storeFailure);
-    if (failures.length > 0) {
-      throw new CliError(
-        failures.map((o) => `${o.stream}: evidence not written: ${o.storeFailure}`).join('\n') + '\nCheck the store and run the snapshot again; chains continue where they stopped.',
-        ExitCode.runtime,
+    const failures = outcomes.filter((o) => o.storeFailure).map((o) => `${o.stream}: evidence not written: ${o.storeFailure}`);
+    await store.flush?.().catch((err: unknown) => failures.push(`sending the spool failed: ${(err as Error).message}`));
+    const pending = await store.pending?.();
+    if (pending && pending.count > 0) {
+      failures.push(
+        `${pending.count} objects are still in the spool at ${pending.where}${pending.reason ? ` (${pending.reason})` : ''}; they are sent first on the next run`,
       );
+    }
+    if (failures.length > 0) {
+      throw new CliError(failures.join('\n') + '\nCheck the store and run the snapshot again; chains continue where they stopped.', ExitCode.runtime);
     }
   } finally {
     await store.close();

@@ -63,7 +63,7 @@ export async function verify(opts: VerifyCliOptions, log: Logger): Promise<ExitC
   const from = parseTime(opts.from, '--from', false);
   const to = parseTime(opts.to, '--to', true);
   const { settings, baseDir } = await storeSettings(opts);
-  const store = await openStore(settings, baseDir);
+  const store = await openStore(settings, baseDir, { log, mode: 'read' });
   const progress = new Progress('verifying');
   try {
     const report = await verifyStore(store, { from, to, onProgress: (d, t) => progress.update(d, t) });

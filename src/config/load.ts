@@ -23,7 +23,18 @@ export interface CollectorEntry {
 
 export interface StoreSettings {
   url: string;
-  [key: string]: unknown;
+  s3?: { region?: string; endpoint?: string; forcePathStyle?: boolean };
+  gcs?: { projectId?: string; apiEndpoint?: string };
+  retention?: { mode?: 'COMPLIANCE'; days?: number; perObject?: boolean };
+  spool?: string;
+  allowMutable?: boolean;
+  retries?: number;
+}
+
+export interface SigningSettings {
+  key?: string;
+  keyEnv?: string;
+  keyless?: { identityTokenEnv: string; fulcioURL?: string; rekorURL?: string };
 }
 
 export interface AgentConfig {
@@ -33,6 +44,7 @@ export interface AgentConfig {
   sha256: string;
   agent: { id: string };
   store: StoreSettings;
+  signing: SigningSettings | null;
   runner: { concurrency: number };
   collectors: CollectorEntry[];
   /** The line of a key in the file, for errors found after loading (collector options). */
@@ -52,6 +64,7 @@ function defaultAgentId(): string {
 interface RawConfig {
   agent?: { id?: string };
   store?: StoreSettings;
+  signing?: SigningSettings;
   runner?: { concurrency?: number };
   collectors: CollectorEntry[];
 }
@@ -96,6 +109,7 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
     sha256: createHash('sha256').update(bytes).digest('hex'),
     agent: { id: raw.agent?.id ?? defaultAgentId() },
     store: raw.store ?? { url: 'file:./evidence' },
+    signing: raw.signing ?? null,
     runner: { concurrency: raw.runner?.concurrency ?? DEFAULT_CONCURRENCY },
     collectors: raw.collectors,
     lineOf: locate,

@@ -1,6 +1,6 @@
 import { monotonicFactory } from 'ulid';
 import { recordHash } from './hash.js';
-import { RECORD_SCHEMA_ID, type AgentInfo, type EvidenceRecord, type RecordDraft } from './types.js';
+import { RECORD_SCHEMA_ID, type AgentInfo, type EvidenceRecord, type RecordDraft, type StorageNote } from './types.js';
 
 const nextId = monotonicFactory();
 
@@ -18,6 +18,7 @@ export interface BuildInput {
   controls: readonly string[];
   agent: AgentInfo;
   observedAt: Date;
+  storage?: StorageNote;
 }
 
 /** Turns a collector's draft into a complete, hashed record at the next position of its stream. */
@@ -39,6 +40,7 @@ export function buildRecord(input: BuildInput): EvidenceRecord {
     data: draft.data ?? {},
     attachments: draft.attachments ?? [],
     agent: input.agent,
+    ...(input.storage ? { storage: input.storage } : {}),
   };
   return { ...body, hash: recordHash(body) };
 }

@@ -35,6 +35,14 @@ export interface AgentInfo {
   configSha256: string;
 }
 
+/** How the store protects a record, stated in the record itself (remote stores only). */
+export interface StorageNote {
+  retention: 'bucket-default' | 'per-object' | 'none';
+  mode?: 'COMPLIANCE';
+  days?: number;
+  mutable?: boolean;
+}
+
 export interface EvidenceRecord {
   schema: typeof RECORD_SCHEMA_ID;
   id: string;
@@ -51,6 +59,7 @@ export interface EvidenceRecord {
   data: JsonObject;
   attachments: Attachment[];
   agent: AgentInfo;
+  storage?: StorageNote;
   hash: string;
   signature?: JsonValue;
 }

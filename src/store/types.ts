@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { JsonObject } from '../record/types.js';
+import type { JsonObject, StorageNote } from '../record/types.js';
 
 /** Bytes in memory (records) or a local file streamed from disk (attachments, spooled uploads). */
 export type PutBody = Uint8Array | { path: string };
@@ -25,6 +25,29 @@ export interface ListOptions {
   delimiter?: '/';
 }
 
+export interface ObjectVersion {
+  versionId: string;
+  lastModified: Date;
+  /** A delete marker hides the key from listings without removing its locked versions. */
+  deleteMarker: boolean;
+}
+
+export interface ObjectLock {
+  /** True when the object is under compliance-grade retention (S3 COMPLIANCE mode, a locked GCS policy). */
+  compliance: boolean;
+  mode: string | null;
+  retainUntil: Date | null;
+}
+
+/** Object-level evidence of immutability, for stores that can give it (buckets). */
+export interface StoreAudit {
+  /** The retention every object must have, counted from its creation. */
+  readonly retentionDays: number;
+  /** Every version of every key under a prefix, oldest first for each key, keys in ascending order. */
+  versions(prefix: string): AsyncIterable<{ key: string; versions: ObjectVersion[] }>;
+  lock(key: string, versionId?: string): Promise<ObjectLock>;
+}
+
 /**
  * Where evidence is kept. The core writes through this interface only.
  * Keys are `/`-separated, printable ASCII, never starting with `/` or holding `..`.
@@ -34,13 +57,20 @@ export interface EvidenceStore {
   /** Writes only if the key is absent. Different bytes at an existing key raise StoreConflictError. */
   put(key: string, body: PutBody): Promise<PutResult>;
   /** The whole object, for small objects such as records; null when absent. */
-  get(key: string): Promise<Uint8Array | null>;
+  get(key: string, versionId?: string): Promise<Uint8Array | null>;
   /** A stream of the object, for attachments; null when absent. */
-  open(key: string): Promise<Readable | null>;
+  open(key: string, versionId?: string): Promise<Readable | null>;
   /** Keys (and, with a delimiter, sub-prefixes) under a prefix, in ascending byte order. */
   list(prefix: string, options?: ListOptions): AsyncIterable<string>;
   describe(): Promise<Immutability>;
   close(): Promise<void>;
+  /** What every record written here states about its protection (remote stores). */
+  readonly storage?: StorageNote;
+  readonly audit?: StoreAudit;
+  /** Objects accepted but not yet confirmed by the store (a spool), and why. */
+  pending?(): Promise<{ count: number; where: string; reason?: string }>;
+  /** Tries once more to send what is pending. */
+  flush?(): Promise<void>;
 }
 
 export class StoreError extends Error {
@@ -53,6 +83,16 @@ export class StoreConflictError extends StoreError {
   constructor(readonly key: string, detail: string) {
     super(`refusing to overwrite ${key}: ${detail}`);
   }
+}
+
+/** The store cannot be used as configured; the message says what to change. Exit code 2. */
+export class StorePreflightError extends StoreError {
+  override name = 'StorePreflightError';
+}
+
+/** The store did not answer (network, throttling, server errors) after every retry. */
+export class StoreUnavailableError extends StoreError {
+  override name = 'StoreUnavailableError';
 }
 
 const KEY = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;

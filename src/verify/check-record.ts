@@ -18,10 +18,10 @@ export interface RecordFacts {
 }
 
 /** Reads one record and checks it on its own: JSON, schema, hash, and that it sits at the key its content names. */
-export async function checkRecord(store: EvidenceStore, key: string, parts: RecordKeyParts, problems: VerifyProblem[]): Promise<RecordFacts> {
+export async function checkRecord(store: EvidenceStore, key: string, parts: RecordKeyParts, problems: VerifyProblem[], versionId?: string): Promise<RecordFacts> {
   const facts: RecordFacts = { key, seq: parts.seq, hash: null, prev: null, observedAt: null, status: null, attachments: [] };
   const at = { key, stream: parts.stream, seq: parts.seq };
-  const bytes = await store.get(key);
+  const bytes = await store.get(key, versionId);
   if (!bytes) {
     problems.push({ ...at, kind: 'unreadable', message: 'listed but could not be read' });
     return facts;
@@ -56,8 +56,12 @@ export async function checkRecord(store: EvidenceStore, key: string, parts: Reco
 }
 
 /** Streams an attachment and checks its size and SHA-256. */
-export async function checkAttachment(store: EvidenceStore, attachment: Attachment, referencedBy: string, problems: VerifyProblem[]): Promise<void> {
-  const stream = await store.open(attachment.key);
+export async function checkAttachment(store: EvidenceStore, attachment: Attachment, referencedBy: string, problems: VerifyProblem[], versionId?: string): Promise<void> {
+  if (attachment.key !== `blobs/sha256/${attachment.sha256}`) {
+    problems.push({ kind: 'attachment-mismatch', key: attachment.key, message: `attachment "${attachment.name}" of ${referencedBy} names a key that is not its own hash; not followed` });
+    return;
+  }
+  const stream = await store.open(attachment.key, versionId);
   if (!stream) {
     problems.push({ kind: 'attachment-missing', key: attachment.key, message: `attachment "${attachment.name}" of ${referencedBy} is missing` });
     return;

@@ -8,7 +8,11 @@ export type ProblemKind =
   | 'fork'
   | 'attachment-missing'
   | 'attachment-mismatch'
-  | 'stray-object';
+  | 'stray-object'
+  | 'overwrite-attempt'
+  | 'delete-marker'
+  | 'lock-missing'
+  | 'lock-too-short';
 
 export interface VerifyProblem {
   kind: ProblemKind;

@@ -4,6 +4,7 @@ import { parseRecordKey, RECORDS_PREFIX, type RecordKeyParts } from '../store/la
 import type { EvidenceStore } from '../store/types.js';
 import { checkAttachment, checkRecord, type RecordFacts } from './check-record.js';
 import { checkChain } from './check-chain.js';
+import { checkLock, indexVersions, oldestVersion, type VersionIndex } from './object-audit.js';
 import type { VerifyProblem } from './problems.js';
 
 export interface VerifyOptions {
@@ -61,7 +62,12 @@ function select(entries: Entry[], from?: Date, to?: Date): Entry[] {
 export async function verifyStore(store: EvidenceStore, options: VerifyOptions = {}): Promise<VerifyReport> {
   const problems: VerifyProblem[] = [];
   const byStream = new Map<string, Entry[]>();
-  for await (const key of store.list(RECORDS_PREFIX)) {
+  // A bucket can show what a listing hides: rewrites kept as versions, keys behind delete markers.
+  const versions: VersionIndex | undefined = store.audit ? await indexVersions(store.audit, [RECORDS_PREFIX, 'blobs/'], problems) : undefined;
+  const keys = new Set<string>();
+  for await (const key of store.list(RECORDS_PREFIX)) keys.add(key);
+  for (const key of versions?.keys() ?? []) if (key.startsWith(RECORDS_PREFIX) && oldestVersion(versions, key)) keys.add(key);
+  for (const key of [...keys].sort()) {
     const parts = parseRecordKey(key);
     if (!parts) {
       problems.push({ kind: 'stray-object', key, message: 'not a record key (records/<agent>/<collector>/<YYYY-MM-DD>/<seq>.json)' });
@@ -81,7 +87,9 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
   const concurrency = options.concurrency ?? 32;
   let done = 0;
   const facts = await mapLimit(all, concurrency, async (entry) => {
-    const f = await checkRecord(store, entry.key, entry, problems);
+    const version = oldestVersion(versions, entry.key);
+    const f = await checkRecord(store, entry.key, entry, problems, version?.versionId);
+    await checkLock(store, entry.key, version, problems);
     options.onProgress?.(++done, all.length);
     return f;
   });
@@ -112,7 +120,11 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
     records += counted.length;
     streams.push(summary);
   }
-  await mapLimit([...attachments.values()], 4, ({ attachment, referencedBy }) => checkAttachment(store, attachment, referencedBy, problems));
+  await mapLimit([...attachments.values()], 4, async ({ attachment, referencedBy }) => {
+    const version = oldestVersion(versions, attachment.key);
+    await checkAttachment(store, attachment, referencedBy, problems, version?.versionId);
+    if (version) await checkLock(store, attachment.key, version, problems);
+  });
 
   return {
     store: store.url,

@@ -1,0 +1,153 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, runCli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+import { createBucket, testClient, TEST_CREDENTIALS } from './servers/s3-buckets.js';
+import { S3_SERVERS, type S3TestServer } from './servers/s3-servers.js';
+import { startTcpProxy, type TcpProxy } from './servers/tcp-proxy.js';
+
+const GATE = new URL('./fixtures/collectors/gate.mjs', import.meta.url).pathname;
+const ENV = { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', LOG_LEVEL: 'warn' };
+let counter = 0;
+
+async function files(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile() && !e.parentPath.includes('.staging')).map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
+}
+
+for (const kind of S3_SERVERS) {
+  describe.skipIf(kind.unavailable !== null)(`snapshot to S3 on ${kind.name}, as a real process${kind.unavailable ? ` (skipped: ${kind.unavailable})` : ''}`, () => {
+    let server: S3TestServer;
+    let client: S3Client;
+    let proxy: TcpProxy;
+
+    beforeAll(async () => {
+      server = await kind.start();
+      client = testClient(server.endpoint);
+      proxy = await startTcpProxy(Number(new URL(server.endpoint).port));
+    }, 240_000);
+
+    afterAll(async () => {
+      await proxy?.close();
+      client?.destroy();
+      await server?.stop();
+    }, 60_000);
+
+    async function setup(bucketKind: 'locked' | 'plain', collectorOptions: string): Promise<{ dir: string; config: string; bucket: string }> {
+      const dir = await tempDir();
+      const bucket = `snap-${process.pid}-${++counter}`;
+      await createBucket(client, bucket, bucketKind);
+      const config = join(dir, 'agent.yaml');
+      await writeFile(
+        config,
+        [
+          'agent: { id: edge-1 }',
+          'store:',
+          `  url: s3://${bucket}/prod`,
+          `  s3: { endpoint: "${proxy.endpoint}", forcePathStyle: true, region: us-east-1 }`,
+          '  retention: { days: 400 }',
+          '  retries: 2',
+          '  spool: ./spool',
+          'collectors:',
+          `  - { id: items, use: ${GATE}, options: ${collectorOptions} }`,
+        ].join('\n') + '\n',
+      );
+      return { dir, config, bucket };
+    }
+
+    async function keys(bucket: string): Promise<string[]> {
+      const out = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+      return (out.Contents ?? []).map((o) => o.Key!);
+    }
+
+    it('writes every record and attachment locked, and verify exits 0', async () => {
+      const { config, bucket } = await setup('locked', '{ count: 3, attach: true }');
+      const snap = await runCli(['snapshot', '--config', config], { env: ENV });
+      expect(snap.stderr).toBe('');
+      expect(snap.code).toBe(0);
+      expect((await keys(bucket)).filter((k) => k.startsWith('prod/records/'))).toHaveLength(3);
+      expect((await keys(bucket)).filter((k) => k.startsWith('prod/blobs/'))).toHaveLength(3);
+      const ver = await runCli(['verify', '--config', config], { env: ENV });
+      expect(ver.stdout).toMatch(/3 records in 1 streams, 3 attachments/);
+      expect(ver.code).toBe(0);
+    });
+
+    it('refuses to start against a bucket without Object Lock, exit 2, naming the setting', async () => {
+      const { config, bucket } = await setup('plain', '{ count: 1 }');
+      const r = await runCli(['snapshot', '--config', config], { env: ENV });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/Object Lock \/ retention is not enabled on s3:\/\//);
+      expect(r.stderr).toMatch(/versioning is not enabled/);
+      expect(await keys(bucket)).toEqual([]);
+    });
+
+    it('keeps records in the spool when the server goes away mid-run, exits 1, and sends them on the next run', async () => {
+      let cuts = 0;
+      const control: Server = createServer((req, res) => {
+        void (async () => {
+          if (cuts++ === 0) await proxy.cut();
+          res.end('ok');
+        })();
+      });
+      await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', () => resolve()));
+      const gate = `http://127.0.0.1:${(control.address() as { port: number }).port}/`;
+      try {
+        const { dir, config, bucket } = await setup('locked', `{ count: 4, attach: true, gate: "${gate}", gateAfter: 2 }`);
+        const first = await runCli(['snapshot', '--config', config], { env: ENV });
+        expect(first.code).toBe(1);
+        expect(first.stderr).toMatch(/objects are still in the spool at .*spool/);
+        const spooled = await files(join(dir, 'spool'));
+        expect(spooled.filter((k) => k.startsWith('records/'))).toHaveLength(2);
+        expect(spooled.filter((k) => k.startsWith('blobs/'))).toHaveLength(2);
+
+        await proxy.restore();
+        const second = await runCli(['snapshot', '--config', config], { env: ENV });
+        expect(second.code).toBe(0);
+        expect(await files(join(dir, 'spool'))).toEqual([]);
+        expect((await keys(bucket)).filter((k) => k.startsWith('prod/records/'))).toHaveLength(8);
+        const ver = await runCli(['verify', '--config', config, '--json'], { env: ENV });
+        const report = JSON.parse(ver.stdout) as { ok: boolean; records: number; problems: unknown[] };
+        expect(report.problems).toEqual([]);
+        expect(report.records).toBe(8);
+        expect(ver.code).toBe(0);
+      } finally {
+        await proxy.restore().catch(() => undefined);
+        control.close();
+      }
+    });
+
+    it('loses and duplicates nothing when the agent is killed with SIGKILL during uploads', async () => {
+      const { dir, config, bucket } = await setup('locked', '{ count: 40, attach: true }');
+      proxy.delayMs = 15;
+      const child = spawn(process.execPath, [BIN, 'snapshot', '--config', config], { env: { ...process.env, ...ENV }, stdio: 'ignore' });
+      try {
+        const deadline = Date.now() + 60_000;
+        while ((await keys(bucket)).filter((k) => k.startsWith('prod/records/')).length < 3 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        child.kill('SIGKILL');
+        await new Promise((r) => child.once('exit', r));
+      } finally {
+        proxy.delayMs = 0;
+      }
+      const leftInSpool = (await files(join(dir, 'spool'))).filter((k) => k.startsWith('records/'));
+      const uploaded = (await keys(bucket)).filter((k) => k.startsWith('prod/records/')).map((k) => k.slice('prod/'.length));
+      expect(uploaded.length).toBeGreaterThanOrEqual(3);
+      expect(uploaded.length).toBeLessThan(40);
+
+      const again = await runCli(['snapshot', '--config', config], { env: ENV });
+      expect(again.code).toBe(0);
+      const after = (await keys(bucket)).filter((k) => k.startsWith('prod/records/')).map((k) => k.slice('prod/'.length));
+      for (const k of [...leftInSpool, ...uploaded]) expect(after).toContain(k);
+      const ver = await runCli(['verify', '--config', config, '--json'], { env: ENV });
+      const report = JSON.parse(ver.stdout) as { problems: unknown[]; records: number };
+      expect(report.problems).toEqual([]);
+      expect(report.records).toBe(after.length);
+      expect(report.records).toBe(new Set([...uploaded, ...leftInSpool]).size + 40);
+    });
+  });
+}
