@@ -97,4 +97,31 @@ describe('evidence-agent CLI (real process)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--from yesterday: expected a date/);
   });
+
+  it('makes a key pair, signs a checkpoint with it, and verifies with the public key', async () => {
+    const dir = await tempDir();
+    const gen = await runCli(['keygen', '--out', join(dir, 'keys/cp')]);
+    expect(gen.code).toBe(0);
+    expect((await runCli(['keygen', '--out', join(dir, 'keys/cp')])).code).toBe(2);
+    expect((await runCli(['keygen', '--out', join(dir, 'keys/cp'), '--if-missing'])).code).toBe(0);
+    const config = await policyConfig(dir);
+    await writeFile(config, (await readFile(config, 'utf8')).replace('collectors:', 'signing: { key: keys/cp.pem }\ncollectors:'));
+    expect((await runCli(['snapshot', '--config', config])).code).toBe(0);
+    const ok = await runCli(['verify', '--config', config, '--trusted-key', join(dir, 'keys/cp.pub.pem')]);
+    expect(ok.stdout).toMatch(/Checkpoints: 1, .* signatures verified with the trusted key/);
+    expect(ok.code).toBe(0);
+    await runCli(['keygen', '--out', join(dir, 'other')]);
+    const wrong = await runCli(['verify', '--config', config, '--trusted-key', join(dir, 'other.pub.pem')]);
+    expect(wrong.code).toBe(4);
+    expect(wrong.stdout).toMatch(/checkpoint-signature/);
+  });
+
+  it('exits 2 naming signing.key when the key file is missing', async () => {
+    const dir = await tempDir();
+    const config = await policyConfig(dir);
+    await writeFile(config, (await readFile(config, 'utf8')).replace('collectors:', 'signing: { key: nope.pem }\ncollectors:'));
+    const r = await runCli(['snapshot', '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/signing\.key: cannot read .*nope\.pem.*evidence-agent keygen/);
+  });
 });

@@ -100,4 +100,16 @@ describe('config', () => {
     expect(configPathFrom(undefined, { EVIDENCE_AGENT_CONFIG: '/b.yaml' })).toBe('/b.yaml');
     expect(configPathFrom(undefined, {})).toBe(join(process.cwd(), 'evidence-agent.yaml'));
   });
+
+  it('takes exactly one way of signing', async () => {
+    const err = await configError('signing: { key: a.pem, keyEnv: K }\ncollectors: []\n');
+    expect(err.message).toMatch(/agent\.yaml:1: signing: must NOT have more than 1 properties/);
+    const ok = await loadConfig(await configFile('signing: { keyEnv: K }\ncollectors: []\n'), {});
+    expect(ok.signing).toEqual({ keyEnv: 'K' });
+  });
+
+  it('names the store key that is wrong', async () => {
+    const err = await configError('store: { url: "s3://b/p", retention: { mode: GOVERNANCE } }\ncollectors: []\n');
+    expect(err.message).toMatch(/:1: store\.retention\.mode: must be equal to constant/);
+  });
 });

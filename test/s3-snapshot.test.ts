@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateP256 } from '../src/signing/keys.js';
 import { BIN, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { createBucket, testClient, TEST_CREDENTIALS } from './servers/s3-buckets.js';
@@ -41,6 +42,9 @@ for (const kind of S3_SERVERS) {
       const dir = await tempDir();
       const bucket = `snap-${process.pid}-${++counter}`;
       await createBucket(client, bucket, bucketKind);
+      const keys = generateP256();
+      await writeFile(join(dir, 'checkpoint.pem'), keys.privatePem);
+      await writeFile(join(dir, 'checkpoint.pub.pem'), keys.publicPem);
       const config = join(dir, 'agent.yaml');
       await writeFile(
         config,
@@ -52,6 +56,7 @@ for (const kind of S3_SERVERS) {
           '  retention: { days: 400 }',
           '  retries: 2',
           '  spool: ./spool',
+          'signing: { key: ./checkpoint.pem }',
           'collectors:',
           `  - { id: items, use: ${GATE}, options: ${collectorOptions} }`,
         ].join('\n') + '\n',
@@ -64,15 +69,23 @@ for (const kind of S3_SERVERS) {
       return (out.Contents ?? []).map((o) => o.Key!);
     }
 
-    it('writes every record and attachment locked, and verify exits 0', async () => {
-      const { config, bucket } = await setup('locked', '{ count: 3, attach: true }');
+    it('writes every record, attachment and signed checkpoint locked, and verify --store --trusted-key exits 0', async () => {
+      const { dir, config, bucket } = await setup('locked', '{ count: 3, attach: true }');
       const snap = await runCli(['snapshot', '--config', config], { env: ENV });
       expect(snap.stderr).toBe('');
       expect(snap.code).toBe(0);
-      expect((await keys(bucket)).filter((k) => k.startsWith('prod/records/'))).toHaveLength(3);
-      expect((await keys(bucket)).filter((k) => k.startsWith('prod/blobs/'))).toHaveLength(3);
-      const ver = await runCli(['verify', '--config', config], { env: ENV });
+      const all = await keys(bucket);
+      expect(all.filter((k) => k.startsWith('prod/records/'))).toHaveLength(3);
+      expect(all.filter((k) => k.startsWith('prod/blobs/'))).toHaveLength(3);
+      expect(all.filter((k) => k.startsWith('prod/checkpoints/'))).toEqual(['prod/checkpoints/edge-1/000000000000.json']);
+      for (const key of all) {
+        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        expect(head.ObjectLockMode).toBe('COMPLIANCE');
+      }
+      const args = ['verify', '--store', `s3://${bucket}/prod`, '--trusted-key', join(dir, 'checkpoint.pub.pem')];
+      const ver = await runCli(args, { env: { ...ENV, AWS_ENDPOINT_URL: proxy.endpoint } });
       expect(ver.stdout).toMatch(/3 records in 1 streams, 3 attachments/);
+      expect(ver.stdout).toMatch(/Checkpoints: 1, .*signatures verified with the trusted key/);
       expect(ver.code).toBe(0);
     });
 
@@ -103,16 +116,20 @@ for (const kind of S3_SERVERS) {
         const spooled = await files(join(dir, 'spool'));
         expect(spooled.filter((k) => k.startsWith('records/'))).toHaveLength(2);
         expect(spooled.filter((k) => k.startsWith('blobs/'))).toHaveLength(2);
+        // The checkpoint needs every stream head from the bucket: it waits for the next run, which covers these records.
+        expect(spooled.filter((k) => k.startsWith('checkpoints/'))).toEqual([]);
+        expect(first.stderr).toMatch(/checkpoint not written/);
 
         await proxy.restore();
         const second = await runCli(['snapshot', '--config', config], { env: ENV });
         expect(second.code).toBe(0);
         expect(await files(join(dir, 'spool'))).toEqual([]);
         expect((await keys(bucket)).filter((k) => k.startsWith('prod/records/'))).toHaveLength(8);
-        const ver = await runCli(['verify', '--config', config, '--json'], { env: ENV });
-        const report = JSON.parse(ver.stdout) as { ok: boolean; records: number; problems: unknown[] };
+        const ver = await runCli(['verify', '--config', config, '--json', '--trusted-key', join(dir, 'checkpoint.pub.pem')], { env: ENV });
+        const report = JSON.parse(ver.stdout) as { ok: boolean; records: number; problems: unknown[]; checkpoints: { count: number } };
         expect(report.problems).toEqual([]);
         expect(report.records).toBe(8);
+        expect(report.checkpoints.count).toBe(1);
         expect(ver.code).toBe(0);
       } finally {
         await proxy.restore().catch(() => undefined);

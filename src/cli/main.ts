@@ -1,10 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { CollectorLoadError } from '../collector/registry.js';
+import { SigningKeyError } from '../signing/keys.js';
 import { StorePreflightError } from '../store/types.js';
 import { createLogger, type Logger } from '../log.js';
 import { AGENT_VERSION } from '../package-root.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { keygen } from './keygen.js';
 import { listCollectors } from './list-collectors.js';
 import { snapshot } from './snapshot.js';
 import { verify } from './verify.js';
@@ -35,8 +37,16 @@ function program(run: (action: (log: Logger) => Promise<ExitCodeValue>) => Promi
     .option('--store <url>', 'store to verify, e.g. file:./evidence (overrides the config)')
     .option('--from <time>', 'only records observed at or after this date or RFC 3339 time')
     .option('--to <time>', 'only records observed at or before this date or RFC 3339 time')
+    .option('--trusted-key <pem>', 'public key that must have signed every checkpoint')
     .option('--json', 'print the report as JSON')
     .action((opts: Parameters<typeof verify>[0]) => run((log) => verify(opts, log)));
+
+  cmd
+    .command('keygen')
+    .description('write a new ECDSA P-256 key pair: <out>.pem (private, mode 600) and <out>.pub.pem')
+    .requiredOption('--out <path>', 'file name without extension')
+    .option('--if-missing', 'do nothing if the private key already exists')
+    .action((opts: Parameters<typeof keygen>[0]) => run(() => keygen(opts)));
 
   cmd
     .command('collectors')
@@ -48,7 +58,7 @@ function program(run: (action: (log: Logger) => Promise<ExitCodeValue>) => Promi
 
 function exitCodeOf(err: unknown): ExitCodeValue {
   if (err instanceof CliError) return err.exitCode;
-  if (err instanceof ConfigError || err instanceof CollectorLoadError || err instanceof StorePreflightError) return ExitCode.usage;
+  if (err instanceof ConfigError || err instanceof CollectorLoadError || err instanceof StorePreflightError || err instanceof SigningKeyError) return ExitCode.usage;
   return ExitCode.runtime;
 }
 

@@ -6,6 +6,8 @@ import { configPathFrom, loadConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { AGENT_VERSION } from '../package-root.js';
 import type { EvidenceRecord } from '../record/types.js';
+import { writeCheckpoint } from '../checkpoint/write.js';
+import { signerFromConfig } from '../signing/from-config.js';
 import { openStore } from '../store/open.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { Progress } from './progress.js';
@@ -24,6 +26,7 @@ const FAILING: Record<'fail' | 'error', readonly string[]> = { fail: ['fail', 'e
 export async function snapshot(opts: SnapshotOptions, log: Logger): Promise<ExitCodeValue> {
   const config = await loadConfig(configPathFrom(opts.config));
   const instances = await prepareCollectors(config, builtinCollectors, opts.only);
+  const signer = await signerFromConfig(config.signing, config.dir);
   const store = await openStore(config.store, config.dir, { log, mode: 'write' });
   const rows: string[][] = [];
   const seen: EvidenceRecord['status'][] = [];
@@ -51,6 +54,13 @@ export async function snapshot(opts: SnapshotOptions, log: Logger): Promise<Exit
       process.stdout.write(`${seen.length} records written to ${store.url}\n`);
     }
     const failures = outcomes.filter((o) => o.storeFailure).map((o) => `${o.stream}: evidence not written: ${o.storeFailure}`);
+    if (signer) {
+      const heads = new Map(outcomes.flatMap((o) => (o.head ? [[o.stream, o.head] as const] : [])));
+      await writeCheckpoint(store, config.agent.id, signer, new Date(), heads).then(
+        ({ key }) => log.info({ key }, 'checkpoint signed'),
+        (err: unknown) => failures.push(`checkpoint not written: ${(err as Error).message}`),
+      );
+    }
     await store.flush?.().catch((err: unknown) => failures.push(`sending the spool failed: ${(err as Error).message}`));
     const pending = await store.pending?.();
     if (pending && pending.count > 0) {

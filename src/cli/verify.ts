@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { parsePublicKey } from '../signing/keys.js';
 import { configPathFrom, loadConfig, type StoreSettings } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { openStore } from '../store/open.js';
@@ -11,6 +13,7 @@ export interface VerifyCliOptions {
   store?: string;
   from?: string;
   to?: string;
+  trustedKey?: string;
   json?: boolean;
 }
 
@@ -44,6 +47,13 @@ function render(report: VerifyReport): string {
       ),
     );
   }
+  const c = report.checkpoints;
+  lines.push(
+    c.count === 0
+      ? 'Checkpoints: none (unsigned store).'
+      : `Checkpoints: ${c.count}, newest ${c.lastCreatedAt}; signatures ${c.signatures === 'verified' ? 'verified with the trusted key' : 'not checked'}.`,
+  );
+  for (const w of report.warnings) lines.push(`WARNING: ${w}`);
   if (report.ok) lines.push('OK: every record matches its hash and every chain is unbroken.');
   else {
     lines.push(`PROBLEMS (${report.problems.length}):`);
@@ -62,11 +72,19 @@ async function storeSettings(opts: VerifyCliOptions): Promise<{ settings: StoreS
 export async function verify(opts: VerifyCliOptions, log: Logger): Promise<ExitCodeValue> {
   const from = parseTime(opts.from, '--from', false);
   const to = parseTime(opts.to, '--to', true);
+  const trustedKey = opts.trustedKey
+    ? parsePublicKey(
+        await readFile(opts.trustedKey, 'utf8').catch((err: unknown) => {
+          throw new CliError(`--trusted-key ${opts.trustedKey}: ${(err as Error).message}`, ExitCode.usage);
+        }),
+        `--trusted-key ${opts.trustedKey}`,
+      )
+    : undefined;
   const { settings, baseDir } = await storeSettings(opts);
   const store = await openStore(settings, baseDir, { log, mode: 'read' });
   const progress = new Progress('verifying');
   try {
-    const report = await verifyStore(store, { from, to, onProgress: (d, t) => progress.update(d, t) });
+    const report = await verifyStore(store, { from, to, ...(trustedKey ? { trustedKey } : {}), onProgress: (d, t) => progress.update(d, t) });
     progress.done();
     log.info({ records: report.records, problems: report.problems.length }, 'verify finished');
     process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : render(report));

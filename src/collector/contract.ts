@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { JsonSchema } from '../json-schema.js';
 import type { Attachment, EvidenceRecord, RecordDraft } from '../record/types.js';
+import type { Immutability } from '../store/types.js';
 
 export type { Attachment, EvidenceRecord, Finding, JsonObject, JsonValue, RecordDraft, RecordStatus, Severity, Subject } from '../record/types.js';
 export type { JsonSchema } from '../json-schema.js';
@@ -33,6 +34,8 @@ export interface CollectorContext<Options = unknown> {
   resolvePath(path: string): string;
   /** Stores content once, by its SHA-256, and returns the reference to put in a draft's `attachments`. */
   attach(input: AttachmentInput): Promise<Attachment>;
+  /** How the evidence store protects what is written to it (read-only: collectors never write to the store). */
+  describeStore(): Promise<Immutability & { url: string }>;
   /** The newest record of this stream before this run, for incremental collection. */
   readonly previous: EvidenceRecord | null;
 }

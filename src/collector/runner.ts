@@ -32,6 +32,8 @@ export interface RunOutcome {
   stream: string;
   written: number;
   statuses: Record<RecordStatus, number>;
+  /** The stream's newest record after the run, for checkpoints. */
+  head: { seq: number; hash: string } | null;
   /** Set when the run could not write its evidence at all (the store refused or failed). */
   storeFailure?: string;
 }
@@ -77,7 +79,7 @@ function failureDraft(instance: CollectorInstance, err: Error, written: number):
 async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise<RunOutcome> {
   const stream = `${env.agent.id}/${instance.id}`;
   const log = env.log.child({ collector: instance.id, type: instance.collector.type });
-  const outcome: RunOutcome = { id: instance.id, stream, written: 0, statuses: { pass: 0, fail: 0, error: 0, info: 0 } };
+  const outcome: RunOutcome = { id: instance.id, stream, written: 0, statuses: { pass: 0, fail: 0, error: 0, info: 0 }, head: null };
   let writer: StreamWriter;
   try {
     writer = await StreamWriter.open(env.store, stream);
@@ -101,6 +103,7 @@ async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise
     });
     outcome.written++;
     outcome.statuses[record.status]++;
+    outcome.head = { seq: record.seq, hash: record.hash };
     env.onRecord?.(record);
   };
 
@@ -115,6 +118,7 @@ async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise
     configDir: env.configDir,
     resolvePath: (p) => (isAbsolute(p) ? p : resolve(env.configDir, p)),
     attach: (input) => storeAttachment(env.store, input, runSignal.signal),
+    describeStore: async () => ({ url: env.store.url, ...(await env.store.describe()) }),
     previous: writer.previous,
   };
 

@@ -12,7 +12,13 @@ export type ProblemKind =
   | 'overwrite-attempt'
   | 'delete-marker'
   | 'lock-missing'
-  | 'lock-too-short';
+  | 'lock-too-short'
+  | 'checkpoint-invalid'
+  | 'checkpoint-signature'
+  | 'checkpoint-chain'
+  | 'checkpoint-head-missing'
+  | 'checkpoint-head-mismatch'
+  | 'checkpoint-missing';
 
 export interface VerifyProblem {
   kind: ProblemKind;

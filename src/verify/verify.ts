@@ -1,3 +1,6 @@
+import type { KeyObject } from 'node:crypto';
+import { verifyCheckpoints, type CheckpointSummary } from '../checkpoint/verify.js';
+import { CHECKPOINTS_PREFIX } from '../checkpoint/checkpoint.js';
 import { mapLimit } from '../pool.js';
 import type { RecordStatus } from '../record/types.js';
 import { parseRecordKey, RECORDS_PREFIX, type RecordKeyParts } from '../store/layout.js';
@@ -13,6 +16,8 @@ export interface VerifyOptions {
   to?: Date;
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Public key that must have signed every checkpoint. */
+  trustedKey?: KeyObject;
 }
 
 export interface StreamSummary {
@@ -32,7 +37,10 @@ export interface VerifyReport {
   records: number;
   attachments: number;
   streams: StreamSummary[];
+  checkpoints: CheckpointSummary;
   problems: VerifyProblem[];
+  /** Not failures, but worth an auditor's attention (unsigned store, records not yet checkpointed). */
+  warnings: string[];
   ok: boolean;
 }
 
@@ -63,7 +71,7 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
   const problems: VerifyProblem[] = [];
   const byStream = new Map<string, Entry[]>();
   // A bucket can show what a listing hides: rewrites kept as versions, keys behind delete markers.
-  const versions: VersionIndex | undefined = store.audit ? await indexVersions(store.audit, [RECORDS_PREFIX, 'blobs/'], problems) : undefined;
+  const versions: VersionIndex | undefined = store.audit ? await indexVersions(store.audit, [RECORDS_PREFIX, 'blobs/', CHECKPOINTS_PREFIX], problems) : undefined;
   const keys = new Set<string>();
   for await (const key of store.list(RECORDS_PREFIX)) keys.add(key);
   for (const key of versions?.keys() ?? []) if (key.startsWith(RECORDS_PREFIX) && oldestVersion(versions, key)) keys.add(key);
@@ -98,9 +106,11 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
   const attachments = new Map<string, { attachment: RecordFacts['attachments'][number]; referencedBy: string }>();
   let offset = 0;
   let records = 0;
+  const factsByStream = new Map<string, RecordFacts[]>();
   for (const { stream, entries } of work) {
     const streamFacts = facts.slice(offset, offset + entries.length);
     offset += entries.length;
+    factsByStream.set(stream, streamFacts);
     checkChain(stream, streamFacts, { fromStart: !options.from }, problems);
     const counted = streamFacts.filter((f) => inWindow(f, options.from, options.to));
     if (counted.length === 0) continue;
@@ -126,6 +136,9 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
     if (version) await checkLock(store, attachment.key, version, problems);
   });
 
+  const warnings: string[] = [];
+  const checkpoints = await verifyCheckpoints(store, factsByStream, options.trustedKey, problems, warnings, (key) => oldestVersion(versions, key));
+
   return {
     store: store.url,
     from: options.from?.toISOString() ?? null,
@@ -133,7 +146,9 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
     records,
     attachments: attachments.size,
     streams,
+    checkpoints,
     problems,
+    warnings,
     ok: problems.length === 0,
   };
 }

@@ -63,16 +63,19 @@ export class S3Backend implements ObjectBackend {
   constructor(url: string, settings: S3Settings = {}) {
     this.url = url;
     ({ bucket: this.bucket, prefix: this.prefix } = parseBucketUrl(url, 's3'));
+    // S3-compatible servers (MinIO, Ceph RGW, moto) are reached by endpoint, and want path-style addressing.
+    const endpoint = settings.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
     const config: S3ClientConfig = {
       region: settings.region ?? process.env.AWS_REGION ?? 'us-east-1',
-      forcePathStyle: settings.forcePathStyle ?? false,
+      forcePathStyle: settings.forcePathStyle ?? endpoint !== undefined,
       // Retries are ours (LockedObjectStore), so that S3 and GCS back off alike.
       maxAttempts: 1,
       // We send our own SHA-256 checksum; this also keeps streamed uploads working on Ceph RGW.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
     };
-    if (settings.endpoint) config.endpoint = settings.endpoint;
+    if (endpoint) config.endpoint = endpoint;
     this.client = new S3Client(config);
   }
 

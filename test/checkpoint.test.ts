@@ -1,0 +1,107 @@
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeCheckpoint } from '../src/checkpoint/write.js';
+import { runCollectors } from '../src/collector/runner.js';
+import { generateP256, parsePrivateKey, parsePublicKey } from '../src/signing/keys.js';
+import { keyBundleSigner } from '../src/signing/sign.js';
+import { FileStore } from '../src/store/file-store.js';
+import { verifyStore } from '../src/verify/verify.js';
+import { collectorOf, draft, environment, instance, steppingClock } from './helpers/fixtures.js';
+import { tempDir } from './helpers/tmp.js';
+
+const KEY = (seq: number) => `records/test-agent/c/2026-03-01/${String(seq).padStart(12, '0')}.json`;
+
+/** Two runs of two records each, each run ending with a checkpoint signed by a fresh key. */
+async function signedStore() {
+  const root = await tempDir();
+  const store = new FileStore(root);
+  const keys = generateP256();
+  const signer = keyBundleSigner(parsePrivateKey(keys.privatePem, 'test key'));
+  const clock = steppingClock();
+  let n = 0;
+  const c = collectorOf('c', async function* () {
+    yield draft(n++);
+    yield draft(n++);
+  });
+  for (let run = 0; run < 2; run++) {
+    const outcomes = await runCollectors([instance('c', c)], environment(store, { clock }));
+    await writeCheckpoint(store, 'test-agent', signer, clock.now(), new Map([[outcomes[0]!.stream, outcomes[0]!.head!]]));
+  }
+  return { root, store, trusted: parsePublicKey(keys.publicPem, 'trusted'), signer, clock };
+}
+
+async function edit(path: string, change: (text: string) => string) {
+  await chmod(path, 0o644);
+  await writeFile(path, change(await readFile(path, 'utf8')));
+}
+
+describe('signed checkpoints', () => {
+  it('verify checks every checkpoint signature, the checkpoint chain and the heads they name', async () => {
+    const { store, trusted } = await signedStore();
+    const report = await verifyStore(store, { trustedKey: trusted });
+    expect(report.problems).toEqual([]);
+    expect(report.checkpoints).toMatchObject({ count: 2, signatures: 'verified' });
+    expect(report.warnings).toEqual([]);
+  });
+
+  it('catches a checkpoint signed by another key', async () => {
+    const { store } = await signedStore();
+    const other = parsePublicKey(generateP256().publicPem, 'other');
+    const kinds = (await verifyStore(store, { trustedKey: other })).problems.map((p) => p.kind);
+    expect(kinds).toEqual(['checkpoint-signature', 'checkpoint-signature']);
+  });
+
+  it('catches a checkpoint whose payload was changed after signing', async () => {
+    const { root, store, trusted } = await signedStore();
+    await edit(join(root, 'checkpoints/test-agent/000000000001.json'), (t) => {
+      const bundle = JSON.parse(t) as { dsseEnvelope: { payload: string } };
+      const payload = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString()) as { heads: Record<string, { seq: number }> };
+      payload.heads['test-agent/c']!.seq = 1;
+      bundle.dsseEnvelope.payload = Buffer.from(JSON.stringify(payload)).toString('base64');
+      return JSON.stringify(bundle);
+    });
+    const problems = (await verifyStore(store, { trustedKey: trusted })).problems;
+    expect(problems).toEqual([expect.objectContaining({ kind: 'checkpoint-signature', key: 'checkpoints/test-agent/000000000001.json' })]);
+  });
+
+  it('exposes records removed from the end of a stream, which the chain alone cannot show', async () => {
+    const { root, store, trusted } = await signedStore();
+    await rm(join(root, KEY(3)));
+    expect((await verifyStore(store)).problems).toEqual([expect.objectContaining({ kind: 'checkpoint-head-missing', seq: 3 })]);
+    expect((await verifyStore(store, { trustedKey: trusted })).problems.map((p) => p.kind)).toEqual(['checkpoint-head-missing']);
+  });
+
+  it('reports a removed checkpoint as a break in the checkpoint chain', async () => {
+    const { root, store, signer, clock } = await signedStore();
+    await writeCheckpoint(store, 'test-agent', signer, clock.now(), new Map());
+    await rm(join(root, 'checkpoints/test-agent/000000000001.json'));
+    expect((await verifyStore(store)).problems).toEqual([expect.objectContaining({ kind: 'checkpoint-chain', key: 'checkpoints/test-agent/000000000002.json' })]);
+  });
+
+  it('warns about records written after the newest checkpoint', async () => {
+    const { store, trusted, clock } = await signedStore();
+    await runCollectors([instance('c', collectorOf('c', async function* () { yield draft(9); }))], environment(store, { clock }));
+    const report = await verifyStore(store, { trustedKey: trusted });
+    expect(report.ok).toBe(true);
+    expect(report.warnings).toEqual(['test-agent/c: 1 records after seq 3 are not yet checkpointed']);
+  });
+
+  it('says a store without checkpoints is unsigned, and fails it when a trusted key is required', async () => {
+    const store = new FileStore(await tempDir());
+    await runCollectors([instance('c', collectorOf('c', async function* () { yield draft(1); }))], environment(store));
+    const plain = await verifyStore(store);
+    expect(plain.ok).toBe(true);
+    expect(plain.warnings[0]).toMatch(/the store is unsigned/);
+    const strict = await verifyStore(store, { trustedKey: parsePublicKey(generateP256().publicPem, 'k') });
+    expect(strict.problems.map((p) => p.kind)).toEqual(['checkpoint-missing']);
+  });
+
+  it('reports a corrupt checkpoint bundle instead of crashing', async () => {
+    const { root, store, trusted } = await signedStore();
+    await edit(join(root, 'checkpoints/test-agent/000000000000.json'), (t) => t.slice(0, 50));
+    expect((await verifyStore(store, { trustedKey: trusted })).problems.map((p) => p.kind)).toContain('checkpoint-invalid');
+  });
+
+  it.skip('keyless checkpoint signing (Fulcio certificate, Rekor entry): not testable here, the public Sigstore services are unreachable', () => undefined);
+});
