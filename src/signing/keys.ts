@@ -31,26 +31,24 @@ export function ecdsaHash(key: KeyObject, what: string): string {
   return hash;
 }
 
-export function parsePrivateKey(pem: string, what: string): KeyObject {
+function parseKey(pem: string, what: string, kind: 'private' | 'public'): KeyObject {
   try {
-    const key = createPrivateKey(pemBlock(pem, what));
+    const block = pemBlock(pem, what);
+    const key = kind === 'private' ? createPrivateKey(block) : createPublicKey(block);
     ecdsaHash(key, what);
     return key;
   } catch (err) {
     if (err instanceof SigningKeyError) throw err;
-    throw new SigningKeyError(`${what} is not a readable private key: ${(err as Error).message}`);
+    throw new SigningKeyError(`${what} is not a readable ${kind} key: ${(err as Error).message}`);
   }
 }
 
+export function parsePrivateKey(pem: string, what: string): KeyObject {
+  return parseKey(pem, what, 'private');
+}
+
 export function parsePublicKey(pem: string, what: string): KeyObject {
-  try {
-    const key = createPublicKey(pemBlock(pem, what));
-    ecdsaHash(key, what);
-    return key;
-  } catch (err) {
-    if (err instanceof SigningKeyError) throw err;
-    throw new SigningKeyError(`${what} is not a readable public key: ${(err as Error).message}`);
-  }
+  return parseKey(pem, what, 'public');
 }
 
 /** A fresh ECDSA P-256 key pair as PEM (PKCS#8 private, SPKI public). */
