@@ -12,7 +12,8 @@ const Ajv2020 = Ajv2020Module.default;
 const addFormats = addFormatsModule.default;
 
 export function createAjv(options: { useDefaults?: boolean } = {}): InstanceType<typeof Ajv2020> {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, useDefaults: options.useDefaults ?? false });
+  // strictRequired would reject the common if/then pattern that requires a property declared elsewhere.
+  const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, useDefaults: options.useDefaults ?? false });
   addFormats(ajv);
   return ajv;
 }

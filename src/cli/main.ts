@@ -8,6 +8,7 @@ import { AGENT_VERSION } from '../package-root.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { keygen } from './keygen.js';
 import { listCollectors } from './list-collectors.js';
+import { modelSign, modelVerify } from './model.js';
 import { snapshot } from './snapshot.js';
 import { verify } from './verify.js';
 
@@ -47,6 +48,29 @@ function program(run: (action: (log: Logger) => Promise<ExitCodeValue>) => Promi
     .requiredOption('--out <path>', 'file name without extension')
     .option('--if-missing', 'do nothing if the private key already exists')
     .action((opts: Parameters<typeof keygen>[0]) => run(() => keygen(opts)));
+
+  const model = cmd.command('model').description('sign and verify model artifacts (OpenSSF model signing format)');
+  model
+    .command('sign <folder>')
+    .description('sign a model folder with an ECDSA private key, writing <folder>/model.sig')
+    .requiredOption('--key <pem>', 'private key (PEM)')
+    .option('--name <name>', 'subject name (default: the folder name)')
+    .option('--signature <path>', 'where to write the signature (default: <folder>/model.sig)')
+    .option('--ignore-paths <paths...>', 'paths to leave out, relative to the folder')
+    .action((folder: string, opts: Parameters<typeof modelSign>[1]) => run(() => modelSign(folder, opts)));
+  model
+    .command('verify <path>')
+    .description('verify one model (folder, file, s3:// or gs:// prefix) against its signature')
+    .option('--signature <path>', 'signature file (default: <path>/model.sig)')
+    .option('--public-key <pem...>', 'allowed public keys (key-signed models)')
+    .option('--certificate-chain <pem...>', 'trusted CA certificates (certificate-signed models)')
+    .option('--identity <identity>', 'expected signer identity (Sigstore keyless)')
+    .option('--issuer <url>', 'expected OIDC issuer (Sigstore keyless)')
+    .option('--trusted-root <file>', 'Sigstore trusted_root.json (default: the public-good root embedded in @sigstore/tuf)')
+    .option('--ignore-paths <paths...>', 'paths to leave out, relative to the model')
+    .option('--allow-unsigned-files', 'accept files the signature does not cover')
+    .option('--json', 'print the result as JSON')
+    .action((path: string, opts: Parameters<typeof modelVerify>[1]) => run(() => modelVerify(path, opts)));
 
   cmd
     .command('collectors')

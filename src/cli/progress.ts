@@ -5,6 +5,7 @@ export class Progress {
 
   constructor(
     private readonly label: string,
+    private readonly unit: 'items' | 'bytes' = 'items',
     private readonly stream: NodeJS.WriteStream = process.stderr,
   ) {
     this.enabled = Boolean(stream.isTTY);
@@ -17,7 +18,8 @@ export class Progress {
     this.last = now;
     const width = 30;
     const filled = total > 0 ? Math.round((done / total) * width) : width;
-    this.stream.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+    const show = (n: number) => (this.unit === 'bytes' ? `${(n / 1e9).toFixed(2)} GB` : String(n));
+    this.stream.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${show(done)}/${show(total)}`);
   }
 
   done(): void {

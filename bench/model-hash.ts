@@ -1,0 +1,166 @@
+/**
+ * Hashes a generated model of MODEL_GB gigabytes (default 4: many files of various sizes, one above
+ * 1 GiB) and prints, in the same run: our throughput with warm files, `openssl dgst -sha256` over the
+ * same files one after another, the `openssl speed -evp sha256 -multi <cores>` limit, the ratios, the
+ * cold-cache throughput against plain `cat` (the disk's limit), and the peak RSS.
+ *
+ *   npx tsc -p tsconfig.json && MODEL_GB=4 node_modules/.bin/node dist/bench/model-hash.js
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Progress } from '../src/cli/progress.js';
+import { hashModelFiles, type HashOptions, type HashResult } from '../src/model-signing/hash-model.js';
+import { listModelFiles, type ModelFile } from '../src/model-signing/model-files.js';
+
+const GB = 1e9;
+const MiB = 1 << 20;
+const GiB = 1 << 30;
+
+/** The model's files: one big shard above 1 GiB, weights of various odd sizes, and small config and asset files. */
+function layout(totalBytes: number): Array<[string, number]> {
+  const files: Array<[string, number]> = [['config.json', 1_234], ['tokenizer/tokenizer.json', 2 * MiB + 77], ['tokenizer/vocab.txt', 231_508]];
+  for (let i = 0; i < 20; i++) files.push([`assets/item-${String(i).padStart(2, '0')}.bin`, 4_096 * (i + 1) + i]);
+  const small = files.reduce((sum, [, size]) => sum + size, 0);
+  const big = totalBytes >= 2 * GB ? 1.25 * GiB : Math.floor((totalBytes - small) / 2);
+  files.push(['model-00000.safetensors', big]);
+  const sizes = [700_000_000, 300_012_345, 150_000_007, 64 * MiB - 1, 10_000_003, MiB, 4_097];
+  let left = totalBytes - small - big;
+  for (let i = 0; left > 0; i++) {
+    const size = Math.min(sizes[i % sizes.length]!, left);
+    files.push([`weights/model-${String(i + 1).padStart(5, '0')}.safetensors`, size]);
+    left -= size;
+  }
+  return files;
+}
+
+/** Runs in a child process, so that the 64 MiB source block does not count in the measured process's peak RSS. */
+function generate(root: string, totalBytes: number): void {
+  // Random bytes are slow to make; a repeated random block is as good for hashing, and each file starts
+  // at a different offset in it so that no two files are alike.
+  const block = randomFillSync(Buffer.allocUnsafe(64 * MiB));
+  let offset = 0;
+  for (const [name, size] of layout(totalBytes)) {
+    mkdirSync(dirname(join(root, name)), { recursive: true });
+    const fd = openSync(join(root, name), 'w');
+    for (let written = 0; written < size; ) {
+      const n = Math.min(size - written, block.length - offset);
+      written += writeSync(fd, block, offset, n);
+      offset = (offset + n) % block.length;
+    }
+    closeSync(fd);
+    offset = (offset + 4_099) % block.length;
+  }
+}
+
+/** Runs a command to its end; stderr is kept for the error message only (openssl speed -multi chatters there). */
+function run(cmd: string, args: string[], stdout: 'pipe' | 'ignore' = 'pipe'): Promise<{ out: string; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(cmd, args, { stdio: ['ignore', stdout, 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout?.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr?.setEncoding('utf8').on('data', (s: string) => (err = (err + s).slice(-2_000)));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve({ out, seconds: (performance.now() - started) / 1000 }) : reject(new Error(`${cmd} exited with ${code}: ${err}`)),
+    );
+  });
+}
+
+async function hash(files: ModelFile[], label: string | null, method: HashOptions['method'] = 'files'): Promise<HashResult> {
+  const bar = label === null ? null : new Progress(label);
+  const result = await hashModelFiles(files, {
+    method,
+    onProgress: bar ? (done, total) => bar.update(Math.round(done / 1e6), Math.round(total / 1e6)) : undefined,
+  });
+  bar?.done();
+  return result;
+}
+
+/** Empties the page cache; false (and why) where the kernel refuses, as in an unprivileged container. */
+async function dropCaches(): Promise<true | string> {
+  try {
+    spawnSync('sync');
+    await writeFile('/proc/sys/vm/drop_caches', '3');
+    return true;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** The 16384-byte column of `openssl speed`, in bytes per second. */
+function parseOpensslSpeed(out: string): number {
+  const row = out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cells) => cells.length >= 7 && cells.slice(-6).every((c) => /^[\d.]+k$/.test(c)))
+    .at(-1);
+  if (!row) throw new Error(`cannot read the output of openssl speed:\n${out}`);
+  return Number.parseFloat(row.at(-1)!) * 1000;
+}
+
+async function main(): Promise<void> {
+  const totalBytes = Math.round(Number(process.env.MODEL_GB ?? 4) * GB);
+  const cores = availableParallelism();
+  const root = await mkdtemp(join(tmpdir(), 'ea-bench-model-'));
+  const rate = (bytes: number, seconds: number) => bytes / seconds / GB;
+  const fmt = (gbps: number) => `${gbps.toFixed(2)} GB/s`;
+  try {
+    const g0 = performance.now();
+    const gen = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--generate', root, String(totalBytes)], { stdio: 'inherit' });
+    if (gen.status !== 0) throw new Error('generating the model failed');
+    const files = await listModelFiles(root, { ignorePaths: [], allowSymlinks: false });
+    const bytes = files.reduce((sum, f) => sum + f.size, 0);
+    const largest = Math.max(...files.map((f) => f.size));
+    console.log(`model:                     ${files.length} files, ${(bytes / GB).toFixed(2)} GB, largest ${(largest / GiB).toFixed(2)} GiB (written in ${((performance.now() - g0) / 1000).toFixed(1)} s)`);
+    console.log(`machine:                   ${cores} cores, node ${process.version}, ${(await run('openssl', ['version'])).out.trim()}`);
+
+    const first = await hash(files, null);
+    const warm = await hash(files, 'hashing, warm (MB)');
+    if (JSON.stringify(first.resources) !== JSON.stringify(warm.resources)) throw new Error('two runs over the same files disagree');
+    const shards = await hash(files, 'hashing shards, warm (MB)', 'shards');
+
+    const dgst = await run('openssl', ['dgst', '-sha256', '-r', ...files.map((f) => f.path)]);
+    const theirs = new Map(dgst.out.trim().split('\n').map((line) => [line.slice(line.indexOf('*') + 1), line.slice(0, 64)]));
+    const pathOf = new Map(files.map((f) => [f.name, f.path]));
+    const agree = warm.resources.every((r) => theirs.get(pathOf.get(r.name)!) === r.digest);
+    if (!agree) throw new Error('our digests differ from openssl dgst');
+    const speed = parseOpensslSpeed((await run('openssl', ['speed', '-evp', 'sha256', '-multi', String(cores), '-seconds', '3'])).out);
+
+    const ours = rate(warm.totalBytes, warm.seconds);
+    const openssl = rate(bytes, dgst.seconds);
+    const limit = speed / GB;
+    console.log(`ours, files, warm:         ${fmt(ours)}  (${warm.seconds.toFixed(2)} s; second run of two; ${cores} workers)`);
+    console.log(`ours, 1 GB shards, warm:   ${fmt(rate(shards.totalBytes, shards.seconds))}  (${shards.resources.length} shards)`);
+    console.log(`openssl dgst -sha256:      ${fmt(openssl)}  (same files, one after another; digests agree)`);
+    console.log(`openssl speed -multi ${cores}:   ${fmt(limit)}  (16384-byte blocks, in memory: the limit)`);
+    console.log(`ours / openssl dgst:       ${(ours / openssl).toFixed(2)}x`);
+    console.log(`ours / openssl speed:      ${(ours / limit).toFixed(2)}x  (goal: at least 0.80x)`);
+
+    const dropped = await dropCaches();
+    if (dropped === true) {
+      const cold = await hash(files, 'hashing, cold (MB)');
+      await dropCaches();
+      const cat = await run('cat', files.map((f) => f.path), 'ignore');
+      const disk = rate(bytes, cat.seconds);
+      console.log(`ours, files, cold:         ${fmt(rate(cold.totalBytes, cold.seconds))}`);
+      console.log(`cat > /dev/null, cold:     ${fmt(disk)}  (the disk's limit)`);
+      console.log(`ours / cat, cold:          ${(rate(cold.totalBytes, cold.seconds) / disk).toFixed(2)}x  (goal: at least 1.00x)`);
+    } else {
+      console.log(`cold:                      not measured, the page cache could not be dropped (${dropped})`);
+    }
+    const rss = process.resourceUsage().maxRSS;
+    console.log(`peak RSS:                  ${((rss * 1024) / 1e6).toFixed(0)} MB (maxRSS ${rss} KiB; goal: under 150 MB)`);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--generate') generate(process.argv[3]!, Number(process.argv[4]));
+else await main();

@@ -1,0 +1,203 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preAuthEncoding } from '../../../src/model-signing/dsse.js';
+import { signModel } from '../../../src/model-signing/sign-model.js';
+import { generateP256, keyHint, parsePrivateKey } from '../../../src/signing/keys.js';
+import { sign } from 'node:crypto';
+import { tempDir } from '../../../test/helpers/tmp.js';
+import { motoAvailable, startMoto, type RunningServer } from '../../../test/servers/moto.js';
+import { createBucket, testClient } from '../../../test/servers/s3-buckets.js';
+import { useTestCredentials } from '../../../test/servers/s3-servers.js';
+import { codes, runModelSignatures } from './helpers.js';
+
+interface Fixture {
+  dir: string;
+  model: string;
+  keyFile: string;
+  subjectDigest: string;
+}
+
+/** A small real model, signed with a key made for the test, and a ledger approving it. */
+async function signedModel(): Promise<Fixture> {
+  const dir = await tempDir();
+  const model = join(dir, 'fraud-detector');
+  await mkdir(join(model, 'tokenizer'), { recursive: true });
+  await writeFile(join(model, 'weights.bin'), randomBytes(3 * 1024 * 1024 + 17));
+  await writeFile(join(model, 'config.json'), '{"layers": 12}\n');
+  await writeFile(join(model, 'tokenizer', 'vocab.txt'), 'a\nb\nc\n');
+  await mkdir(join(model, '.git'));
+  await writeFile(join(model, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+  const keys = generateP256();
+  await writeFile(join(dir, 'release.pem'), keys.privatePem);
+  await writeFile(join(dir, 'release.pub'), keys.publicPem);
+  const { subjectDigest } = await signModel(model, { privateKey: parsePrivateKey(keys.privatePem, 'k') });
+  await writeFile(
+    join(dir, 'approved-models.yaml'),
+    `- { name: fraud-detector, version: "12", digest: "sha256:${subjectDigest}", approvedBy: alice@example.com, approvedAt: "2026-11-01T10:00:00Z" }\n`,
+  );
+  return { dir, model, keyFile: join(dir, 'release.pub'), subjectDigest };
+}
+
+async function run(f: Fixture, extra: Record<string, unknown> = {}, model: Record<string, unknown> = {}) {
+  const [record] = await runModelSignatures(
+    { models: [{ name: 'fraud-detector', path: 'fraud-detector', ...model }], verify: { method: 'key', publicKeys: ['release.pub'] }, ledger: 'approved-models.yaml', ...extra },
+    f.dir,
+  );
+  return record!;
+}
+
+async function editSignature(f: Fixture, change: (bundle: Record<string, any>) => void): Promise<void> {
+  const path = join(f.model, 'model.sig');
+  const bundle = JSON.parse(await readFile(path, 'utf8')) as Record<string, any>;
+  change(bundle);
+  await writeFile(path, JSON.stringify(bundle));
+}
+
+describe('model-signatures with keys and models made in the test', () => {
+  it('passes a signed, unchanged, approved model and records who signed what', async () => {
+    const f = await signedModel();
+    const r = await run(f);
+    expect(r.findings).toEqual([]);
+    expect(r.status).toBe('pass');
+    expect(r.subject).toEqual({ kind: 'model', id: 'fraud-detector' });
+    expect(r.controls).toEqual(['CC8.1', 'CC6.1', 'PI1.2']);
+    const pub = (await import('node:crypto')).createPublicKey(await readFile(f.keyFile, 'utf8'));
+    expect(r.data).toMatchObject({
+      subjectDigest: `sha256:${f.subjectDigest}`,
+      format: 'v1.0',
+      method: 'key',
+      signer: { keyHint: keyHint(pub) },
+      fileCount: 3,
+      totalBytes: 3 * 1024 * 1024 + 17 + 15 + 6,
+      ledgerChecked: true,
+      ledgerEntry: { approvedBy: 'alice@example.com', version: '12' },
+    });
+  });
+
+  it('fails on one changed byte, naming the file', async () => {
+    const f = await signedModel();
+    const file = join(f.model, 'tokenizer', 'vocab.txt');
+    await writeFile(file, 'a\nb\nd\n');
+    const r = await run(f);
+    expect(r.status).toBe('fail');
+    expect(r.findings).toEqual([expect.objectContaining({ code: 'file-digest-mismatch', ref: 'tokenizer/vocab.txt', severity: 'critical' })]);
+  });
+
+  it('fails on a file added after signing, unless unsigned files are allowed', async () => {
+    const f = await signedModel();
+    await writeFile(join(f.model, 'backdoor.py'), 'print(1)\n');
+    expect((await run(f)).findings).toEqual([expect.objectContaining({ code: 'file-unsigned', ref: 'backdoor.py' })]);
+    expect((await run(f, { allowUnsignedFiles: true })).status).toBe('pass');
+  });
+
+  it('fails on a signed file deleted', async () => {
+    const f = await signedModel();
+    await rm(join(f.model, 'config.json'));
+    expect((await run(f)).findings).toEqual([expect.objectContaining({ code: 'file-missing', ref: 'config.json' })]);
+  });
+
+  it('fails a signature by another key as signer-not-allowed', async () => {
+    const f = await signedModel();
+    await signModel(f.model, { privateKey: parsePrivateKey(generateP256().privatePem, 'other') });
+    const r = await run(f);
+    expect(codes(r)).toEqual(['signer-not-allowed']);
+  });
+
+  it.each([
+    ['truncated JSON', (text: string) => text.slice(0, 120), /not valid JSON.*truncated/],
+    ['a wrong payload type', (text: string) => text.replace('application/vnd.in-toto+json', 'text/plain'), /payload type is "text\/plain"/],
+    ['bad base64', (text: string) => text.replace(/"payload":"[^"]+"/, '"payload":"@@not base64@@"'), /payload is not valid base64/],
+    ['a forged statement under the old signature', (text: string) => {
+      const b = JSON.parse(text) as { dsseEnvelope: { payload: string } };
+      b.dsseEnvelope.payload = Buffer.from(Buffer.from(b.dsseEnvelope.payload, 'base64').toString().replace('config.json', 'config.yaml')).toString('base64');
+      return JSON.stringify(b);
+    }, /does not verify/],
+  ])('reports a corrupt bundle (%s) as signature-invalid, never a crash', async (_what, corrupt, message) => {
+    const f = await signedModel();
+    const path = join(f.model, 'model.sig');
+    await writeFile(path, corrupt(await readFile(path, 'utf8')));
+    const r = await run(f);
+    expect(r.status).toBe('fail');
+    expect(r.findings[0]).toMatchObject({ code: 'signature-invalid', message: expect.stringMatching(message) });
+  });
+
+  it('reports a missing signature', async () => {
+    const f = await signedModel();
+    await rm(join(f.model, 'model.sig'));
+    expect((await run(f)).findings).toEqual([expect.objectContaining({ code: 'signature-missing' })]);
+  });
+
+  it('accepts a legacy Digests/v0.1 signature and says so', async () => {
+    const f = await signedModel();
+    const digest = async (p: string) => createHash('sha256').update(await readFile(join(f.model, p))).digest('hex');
+    const names = ['config.json', 'tokenizer/vocab.txt', 'weights.bin'];
+    const statement = {
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: await Promise.all(names.map(async (name) => ({ name, digest: { sha256: await digest(name) }, annotations: { actual_hash_algorithm: 'file-sha256' } }))),
+      predicateType: 'https://model_signing/Digests/v0.1',
+      predicate: { unused: 'Unused predicate' },
+    };
+    const key = parsePrivateKey(await readFile(join(f.dir, 'release.pem'), 'utf8'), 'k');
+    const payload = Buffer.from(JSON.stringify(statement, null, 2));
+    await editSignature(f, (b) => {
+      b.dsseEnvelope.payload = payload.toString('base64');
+      b.dsseEnvelope.signatures[0].sig = sign('sha256', preAuthEncoding('application/vnd.in-toto+json', payload), key).toString('base64');
+    });
+    const r = await run(f, { ledger: undefined });
+    expect(r.status).toBe('pass');
+    expect(r.findings).toEqual([expect.objectContaining({ code: 'legacy-format', severity: 'low' })]);
+    expect(r.data).toMatchObject({ format: 'legacy-v0.1', ledgerChecked: false });
+  });
+
+  it('refuses a symlink in the model', async () => {
+    const f = await signedModel();
+    await symlink('/etc/hostname', join(f.model, 'link'));
+    const r = await run(f);
+    expect(r.status).toBe('fail');
+    expect(codes(r)).toContain('symlink-refused');
+  });
+
+  it('fails a model whose digest is not in the ledger', async () => {
+    const f = await signedModel();
+    await writeFile(join(f.dir, 'approved-models.yaml'), `- { name: fraud-detector, digest: "sha256:${'0'.repeat(64)}", approvedBy: bob, approvedAt: "2026-01-01T00:00:00Z" }\n`);
+    const r = await run(f);
+    expect(r.findings).toEqual([expect.objectContaining({ code: 'not-in-ledger' })]);
+    expect(r.data).toMatchObject({ ledgerEntry: null, ledgerChecked: true });
+  });
+
+  it('turns an unreadable ledger into an error record that names the file', async () => {
+    const f = await signedModel();
+    await writeFile(join(f.dir, 'approved-models.yaml'), '- { name: x, digest: nope }\n');
+    const r = await run(f);
+    expect(r.status).toBe('error');
+    expect(r.findings[0]!.message).toMatch(/ledger .*approved-models\.yaml: \[0\]/);
+  });
+});
+
+describe.skipIf(!motoAvailable())('model-signatures on S3 (moto; skipped without moto_server)', () => {
+  let moto: RunningServer;
+  beforeAll(async () => {
+    useTestCredentials();
+    moto = await startMoto();
+  });
+  afterAll(() => moto?.stop());
+
+  it('verifies a model stored in a bucket by streaming its objects, and catches a changed object', async () => {
+    const f = await signedModel();
+    const client = testClient(moto.endpoint);
+    await createBucket(client, 'ml-artifacts', 'plain');
+    const put = async (key: string, body: Buffer) => client.send(new PutObjectCommand({ Bucket: 'ml-artifacts', Key: key, Body: body }));
+    for (const name of ['weights.bin', 'config.json', 'tokenizer/vocab.txt']) await put(`fraud-detector/v12/${name}`, await readFile(join(f.model, name)));
+    await put('fraud-detector/v12.sig', await readFile(join(f.model, 'model.sig')));
+    const model = { path: 's3://ml-artifacts/fraud-detector/v12', signature: 's3://ml-artifacts/fraud-detector/v12.sig' };
+    const s3 = { endpoint: moto.endpoint };
+    const ok = await run(f, { s3 }, model);
+    expect(ok.findings).toEqual([]);
+    expect(ok.data).toMatchObject({ fileCount: 3, path: model.path });
+    await put('fraud-detector/v12/config.json', Buffer.from('{"layers": 13}\n'));
+    expect((await run(f, { s3 }, model)).findings).toEqual([expect.objectContaining({ code: 'file-digest-mismatch', ref: 'config.json' })]);
+  });
+});

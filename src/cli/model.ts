@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { loadPolicy } from '../model-signing/policy.js';
+import { checkModel, defaultSignaturePath } from '../model-signing/check-model.js';
+import { failsModel } from '../model-signing/problems.js';
+import { signModel } from '../model-signing/sign-model.js';
+import { parsePrivateKey } from '../signing/keys.js';
+import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { Progress } from './progress.js';
+
+export interface ModelSignOptions {
+  key: string;
+  name?: string;
+  signature?: string;
+  ignorePaths?: string[];
+}
+
+export interface ModelVerifyOptions {
+  signature?: string;
+  publicKey?: string[];
+  certificateChain?: string[];
+  identity?: string;
+  issuer?: string;
+  trustedRoot?: string;
+  ignorePaths?: string[];
+  allowUnsignedFiles?: boolean;
+  json?: boolean;
+}
+
+/** Signs a model folder with a private key, writing an OpenSSF-compatible model.sig. */
+export async function modelSign(folder: string, opts: ModelSignOptions): Promise<ExitCodeValue> {
+  const pem = await readFile(opts.key, 'utf8').catch((err: unknown) => {
+    throw new CliError(`--key ${opts.key}: ${(err as Error).message}`, ExitCode.usage);
+  });
+  const progress = new Progress('hashing', 'bytes');
+  const result = await signModel(folder, {
+    privateKey: parsePrivateKey(pem, `--key ${opts.key}`),
+    ...(opts.name ? { name: opts.name } : {}),
+    ...(opts.signature ? { signaturePath: opts.signature } : {}),
+    ...(opts.ignorePaths ? { ignorePaths: opts.ignorePaths } : {}),
+    onProgress: (d, t) => progress.update(d, t),
+  });
+  progress.done();
+  process.stdout.write(`signed ${result.files} files: ${result.signaturePath}\nsubject digest sha256:${result.subjectDigest}\n`);
+  return ExitCode.ok;
+}
+
+function methodOf(opts: ModelVerifyOptions): 'key' | 'certificate' | 'sigstore' {
+  const chosen = [opts.publicKey && 'key', opts.certificateChain && 'certificate', (opts.identity || opts.issuer) && 'sigstore'].filter(Boolean);
+  if (chosen.length !== 1) {
+    throw new CliError('give exactly one of --public-key, --certificate-chain, or --identity with --issuer', ExitCode.usage);
+  }
+  if (chosen[0] === 'sigstore' && !(opts.identity && opts.issuer)) throw new CliError('keyless verification needs both --identity and --issuer', ExitCode.usage);
+  return chosen[0] as 'key' | 'certificate' | 'sigstore';
+}
+
+/** Verifies one model against its signature; exit 0 when it verifies, 4 with the reasons otherwise. */
+export async function modelVerify(path: string, opts: ModelVerifyOptions): Promise<ExitCodeValue> {
+  const method = methodOf(opts);
+  const policy = await loadPolicy(
+    {
+      method,
+      ...(opts.publicKey ? { publicKeys: opts.publicKey } : {}),
+      ...(opts.certificateChain ? { certificateChain: opts.certificateChain } : {}),
+      ...(opts.identity ? { identity: opts.identity } : {}),
+      ...(opts.issuer ? { issuer: opts.issuer } : {}),
+      ...(opts.trustedRoot ? { trustedRoot: opts.trustedRoot } : {}),
+    },
+    (p) => resolve(p),
+  ).catch((err: unknown) => {
+    throw new CliError((err as Error).message, ExitCode.usage);
+  });
+  const modelPath = path.includes('://') ? path : resolve(path);
+  const progress = new Progress('hashing', 'bytes');
+  const check = await checkModel(modelPath, opts.signature ?? defaultSignaturePath(modelPath), {
+    policy,
+    ignorePaths: opts.ignorePaths ?? [],
+    allowUnsignedFiles: opts.allowUnsignedFiles ?? false,
+    onProgress: (d, t) => progress.update(d, t),
+  });
+  progress.done();
+  const ok = !check.findings.some(failsModel);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ ok, subjectDigest: check.manifest?.subjectDigest ?? null, signer: check.signer ?? null, files: check.fileCount, findings: check.findings }, null, 2) + '\n');
+  } else {
+    const signer = check.signer?.keyHint ?? check.signer?.certificateSubject ?? (check.signer?.identity ? `${check.signer.identity} (${check.signer.issuer})` : 'unknown');
+    process.stdout.write(ok ? `OK: ${check.fileCount} files match the signature by ${signer}\n` : `FAILED: ${modelPath}\n`);
+    for (const f of check.findings) process.stdout.write(`  ${f.code}${f.ref ? ` ${f.ref}` : ''}: ${f.message}\n`);
+  }
+  return ok ? ExitCode.ok : ExitCode.verifyProblems;
+}

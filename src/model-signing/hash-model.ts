@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { HashReply, HashTask, HashWorkerData } from './hash-worker.js';
+import { compareModelNames, type ModelFile } from './model-files.js';
+
+export interface ResourceDigest {
+  /** The file's name (files method), or `${name}:${start}:${end}` (shards method). */
+  name: string;
+  /** Lowercase hex SHA-256. */
+  digest: string;
+  /** Bytes hashed. */
+  size: number;
+}
+
+export interface HashOptions {
+  method: 'files' | 'shards';
+  /** Bytes per shard (shards method); default 1,000,000,000, the OpenSSF tool's default. */
+  shardSize?: number;
+  /** Worker threads; default os.availableParallelism(). */
+  concurrency?: number;
+  signal?: AbortSignal;
+  /** Called at most about ten times a second, and once at the end. */
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+export interface HashResult {
+  /** Ordered as the OpenSSF tool orders resources: by file name (compareModelNames), then by shard start. */
+  resources: ResourceDigest[];
+  totalBytes: number;
+  seconds: number;
+}
+
+/** A file could not be read while it was hashed (gone, unreadable, changed size). */
+export class ModelHashError extends Error {
+  override readonly name = 'ModelHashError';
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export const DEFAULT_SHARD_SIZE = 1_000_000_000;
+// 1 MiB reads measured as fast as 8 MiB ones here while keeping each worker's buffer small; below
+// 256 KiB the per-read cost starts to show.
+const CHUNK_SIZE = 1 << 20;
+const PROGRESS_INTERVAL_MS = 100;
+
+interface Job extends HashTask {
+  name: string;
+  length: number;
+}
+
+/**
+ * Hashes files in worker threads, each reading large chunks into one reused buffer, so memory stays flat
+ * for any model size. Files method: one resource per file, named by the file's name. Shards method: one
+ * resource per [start, end) range of shardSize bytes, named `${name}:${start}:${end}`; empty files give
+ * no shard. Work is handed out largest first to whichever worker is free, so one big file overlaps the
+ * rest instead of coming last. All workers are terminated before the promise settles, on success,
+ * failure or abort (which rejects with the signal's reason).
+ */
+export async function hashModelFiles(files: ModelFile[], options: HashOptions): Promise<HashResult> {
+  const started = performance.now();
+  const jobs = planJobs(files, options);
+  options.signal?.throwIfAborted();
+  const concurrency = options.concurrency ?? availableParallelism();
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+
+  const replies = jobs.length ? await runPool(jobs, Math.min(concurrency, jobs.length), options) : [];
+  const resources = jobs.map((job, i) => ({ name: job.name, digest: replies[i]!.digest, size: replies[i]!.size }));
+  return {
+    resources,
+    totalBytes: resources.reduce((sum, r) => sum + r.size, 0),
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** Hashes one stream (an object from S3 or GCS) as it arrives. */
+export async function hashStream(stream: AsyncIterable<Uint8Array>): Promise<{ digest: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream) {
+    hash.update(chunk);
+    size += chunk.byteLength;
+  }
+  return { digest: hash.digest('hex'), size };
+}
+
+/** The jobs in result order; a job's id is its index. */
+function planJobs(files: ModelFile[], options: HashOptions): Job[] {
+  const sorted = [...files].sort((a, b) => compareModelNames(a.name, b.name));
+  if (options.method === 'files') {
+    return sorted.map((f, id) => ({ id, name: f.name, path: f.path, start: 0, end: null, length: f.size }));
+  }
+  if (options.method !== 'shards') throw new RangeError(`unknown hashing method: ${String(options.method)}`);
+  const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
+  if (!Number.isSafeInteger(shardSize) || shardSize < 1) throw new RangeError(`shardSize must be a positive integer, got ${shardSize}`);
+  const jobs: Job[] = [];
+  for (const f of sorted) {
+    for (let start = 0; start < f.size; start += shardSize) {
+      const end = Math.min(start + shardSize, f.size);
+      jobs.push({ id: jobs.length, name: `${f.name}:${start}:${end}`, path: f.path, start, end, length: end - start });
+    }
+  }
+  return jobs;
+}
+
+type Digested = Extract<HashReply, { digest: string }>;
+
+function runPool(jobs: Job[], size: number, options: HashOptions): Promise<Digested[]> {
+  const { signal, onProgress } = options;
+  const bytesTotal = jobs.reduce((sum, job) => sum + job.length, 0);
+  // Largest first (stable, so equal sizes keep name order): the longest file starts at once and the small
+  // ones fill the other workers around it.
+  const queue = [...jobs].sort((a, b) => b.length - a.length);
+  const results = new Array<Digested>(jobs.length);
+  let remaining = jobs.length;
+  const progress = new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
+  const bytesDone = new BigInt64Array(progress);
+  const workerData: HashWorkerData = { chunkSize: CHUNK_SIZE, progress };
+  const url = workerUrl();
+
+  return new Promise<Digested[]>((resolve, reject) => {
+    const workers: Worker[] = [];
+    let settled = false;
+    let lastReported = -1;
+    const report = () => {
+      const done = Number(Atomics.load(bytesDone, 0));
+      if (done === lastReported) return;
+      lastReported = done;
+      // A file that grew since it was listed may push done past the listed total.
+      onProgress?.(done, Math.max(done, bytesTotal));
+    };
+    const timer = onProgress ? setInterval(report, PROGRESS_INTERVAL_MS) : undefined;
+
+    const settle = (error: unknown, ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (ok) report();
+      // Settle only once every thread is gone, so none outlives the call or keeps the process alive.
+      void Promise.allSettled(workers.map((w) => w.terminate())).then(() => (ok ? resolve(results) : reject(error)));
+    };
+    const onAbort = () => settle(signal?.reason, false);
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    let next = 0;
+    const dispatch = (worker: Worker) => {
+      const job = queue[next++];
+      if (job) worker.postMessage({ id: job.id, path: job.path, start: job.start, end: job.end } satisfies HashTask);
+    };
+
+    for (let i = 0; i < size && !settled; i++) {
+      let worker: Worker;
+      try {
+        worker = new Worker(url, { workerData, name: 'model-hash' });
+      } catch (error) {
+        settle(error, false);
+        break;
+      }
+      workers.push(worker);
+      worker.on('message', (reply: HashReply) => {
+        if (settled) return;
+        if ('error' in reply) {
+          const job = jobs[reply.id]!;
+          settle(new ModelHashError(reply.error.message, job.path, reply.error.code), false);
+          return;
+        }
+        results[reply.id] = reply;
+        if (--remaining === 0) settle(undefined, true);
+        else dispatch(worker);
+      });
+      worker.on('error', (error) => settle(error, false));
+      worker.on('exit', (code) => settle(new Error(`a hashing worker thread stopped unexpectedly (exit code ${code})`), false));
+      dispatch(worker);
+    }
+  });
+}
+
+/**
+ * Compiled, the worker is hash-worker.js next to this file. Under vitest this module runs from source and
+ * there is no .js beside it; Node 24 runs the .ts worker itself by stripping its types.
+ */
+function workerUrl(): URL {
+  const compiled = new URL('./hash-worker.js', import.meta.url);
+  return existsSync(compiled) ? compiled : new URL('./hash-worker.ts', import.meta.url);
+}
