@@ -13,6 +13,8 @@ export type {
   JsonValue,
   RecordDraft,
   RecordStatus,
+  RouteHandler,
+  RouteRegistry,
   Severity,
   Subject,
 } from './collector/contract.js';

@@ -23,6 +23,9 @@ export function recordBytes(record: EvidenceRecord): Buffer {
  * the chain, continuing from whatever the store already holds.
  */
 export class StreamWriter {
+  /** Appends run one after another, so a notice written during a run never forks the chain. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   private constructor(
     private readonly store: EvidenceStore,
     readonly stream: string,
@@ -38,12 +41,34 @@ export class StreamWriter {
     return this.head;
   }
 
-  async append(input: Omit<BuildInput, 'stream' | 'previous' | 'storage'>): Promise<EvidenceRecord> {
-    const record = buildRecord({ ...input, stream: this.stream, previous: this.head, storage: this.store.storage });
-    const problems = validateRecord(record);
-    if (problems.length > 0) throw new InvalidRecordError(this.stream, problems);
-    await this.store.put(recordKey(this.stream, record.seq, record.observedAt), recordBytes(record));
-    this.head = record;
-    return record;
+  append(input: Omit<BuildInput, 'stream' | 'previous' | 'storage'>): Promise<EvidenceRecord> {
+    const next = this.queue.then(async () => {
+      const record = buildRecord({ ...input, stream: this.stream, previous: this.head, storage: this.store.storage });
+      const problems = validateRecord(record);
+      if (problems.length > 0) throw new InvalidRecordError(this.stream, problems);
+      await this.store.put(recordKey(this.stream, record.seq, record.observedAt), recordBytes(record));
+      this.head = record;
+      return record;
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** One writer per stream for the life of a process, shared by every run and notice of that stream. */
+export class StreamWriters {
+  private readonly writers = new Map<string, Promise<StreamWriter>>();
+
+  constructor(private readonly store: EvidenceStore) {}
+
+  get(stream: string): Promise<StreamWriter> {
+    let writer = this.writers.get(stream);
+    if (!writer) {
+      writer = StreamWriter.open(this.store, stream);
+      // A failed open (store down) is retried on the next call rather than cached.
+      writer.catch(() => this.writers.delete(stream));
+      this.writers.set(stream, writer);
+    }
+    return writer;
   }
 }

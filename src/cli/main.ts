@@ -6,6 +6,7 @@ import { StorePreflightError } from '../store/types.js';
 import { createLogger, type Logger } from '../log.js';
 import { AGENT_VERSION } from '../package-root.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { daemon } from './daemon.js';
 import { keygen } from './keygen.js';
 import { listCollectors } from './list-collectors.js';
 import { modelSign, modelVerify } from './model.js';
@@ -30,6 +31,13 @@ function program(run: (action: (log: Logger) => Promise<ExitCodeValue>) => Promi
     .option('--json', 'print each record as one line of JSON instead of a table')
     .addOption(new Option('--fail-on <status>', 'exit 3 when a record has this status (fail also covers error)').choices(['fail', 'error']))
     .action((opts: Parameters<typeof snapshot>[0]) => run((log) => snapshot(opts, log)));
+
+  cmd
+    .command('daemon')
+    .description('run collectors on their schedules, with /healthz, /readyz and /metrics; SIGHUP reloads the config')
+    .option('-c, --config <file>', 'config file (default: $EVIDENCE_AGENT_CONFIG or ./evidence-agent.yaml)')
+    .option('--shutdown-seconds <n>', 'on SIGTERM/SIGINT, exit within this many seconds', '10')
+    .action((opts: Parameters<typeof daemon>[0]) => run((log) => daemon(opts, log)));
 
   cmd
     .command('verify')

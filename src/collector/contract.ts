@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { JsonSchema } from '../json-schema.js';
 import type { Attachment, EvidenceRecord, RecordDraft } from '../record/types.js';
@@ -15,6 +16,14 @@ export interface AttachmentInput {
   mediaType: string;
   /** Small content in memory, or a stream for anything that could be large. */
   body: Uint8Array | string | AsyncIterable<Uint8Array>;
+}
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** Routes a collector adds to the daemon's HTTP server (for example a receiver of OpenLineage events). */
+export interface RouteRegistry {
+  /** Mounts (or replaces) a handler; it stays mounted while the daemon runs. */
+  route(method: string, path: string, handler: RouteHandler): void;
 }
 
 /** What the core hands a collector for one run. Collectors reach the store and the clock only through it. */
@@ -36,6 +45,8 @@ export interface CollectorContext<Options = unknown> {
   attach(input: AttachmentInput): Promise<Attachment>;
   /** How the evidence store protects what is written to it (read-only: collectors never write to the store). */
   describeStore(): Promise<Immutability & { url: string }>;
+  /** The daemon's HTTP server; absent in a snapshot, which serves nothing. */
+  readonly http?: RouteRegistry;
   /** The newest record of this stream before this run, for incremental collection. */
   readonly previous: EvidenceRecord | null;
 }

@@ -1,10 +1,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { StreamWriter } from '../chain/stream-writer.js';
+import { StreamWriters, type StreamWriter } from '../chain/stream-writer.js';
 import type { AgentInfo, EvidenceRecord, RecordDraft, RecordStatus } from '../record/types.js';
 import { StoreError, type EvidenceStore } from '../store/types.js';
 import { storeAttachment } from './attachments.js';
-import type { Clock, Collector, CollectorContext } from './contract.js';
+import type { Clock, Collector, CollectorContext, RouteRegistry } from './contract.js';
 
 /** One configured use of a collector. */
 export interface CollectorInstance {
@@ -25,6 +25,10 @@ export interface RunEnvironment {
   signal?: AbortSignal;
   onRecord?: (record: EvidenceRecord) => void;
   onCollectorDone?: (outcome: RunOutcome) => void;
+  /** Writers shared across runs (the daemon); a snapshot opens its own. */
+  writers?: StreamWriters;
+  /** The daemon's HTTP server, offered to collectors as `ctx.http`. */
+  routes?: RouteRegistry;
 }
 
 export interface RunOutcome {
@@ -82,7 +86,7 @@ async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise
   const outcome: RunOutcome = { id: instance.id, stream, written: 0, statuses: { pass: 0, fail: 0, error: 0, info: 0 }, head: null };
   let writer: StreamWriter;
   try {
-    writer = await StreamWriter.open(env.store, stream);
+    writer = await (env.writers ?? new StreamWriters(env.store)).get(stream);
   } catch (err) {
     outcome.storeFailure = (err as Error).message;
     log.error({ err }, 'cannot read the head of the stream');
@@ -119,6 +123,7 @@ async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise
     resolvePath: (p) => (isAbsolute(p) ? p : resolve(env.configDir, p)),
     attach: (input) => storeAttachment(env.store, input, runSignal.signal),
     describeStore: async () => ({ url: env.store.url, ...(await env.store.describe()) }),
+    ...(env.routes ? { http: env.routes } : {}),
     previous: writer.previous,
   };
 
@@ -149,6 +154,23 @@ async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise
     }
   }
   return outcome;
+}
+
+/**
+ * Appends a record the agent itself writes about a collector's stream (a
+ * skipped or missed run), through the same writer as the collector's runs.
+ */
+export async function writeNotice(instance: CollectorInstance, draft: RecordDraft, env: RunEnvironment): Promise<EvidenceRecord> {
+  const writer = await (env.writers ?? new StreamWriters(env.store)).get(`${env.agent.id}/${instance.id}`);
+  const record = await writer.append({
+    draft,
+    collector: { type: instance.collector.type, version: instance.collector.version },
+    controls: instance.controls,
+    agent: env.agent,
+    observedAt: env.clock.now(),
+  });
+  env.onRecord?.(record);
+  return record;
 }
 
 /** Runs collectors, at most `concurrency` at a time; a failing one becomes an `error` record and the rest carry on. */

@@ -12,6 +12,7 @@ import { lineOf } from './yaml-locator.js';
 export const DEFAULT_CONFIG_FILE = 'evidence-agent.yaml';
 export const DEFAULT_TIMEOUT_SECONDS = 300;
 export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_LISTEN = '127.0.0.1:9464';
 
 export interface CollectorEntry {
   id: string;
@@ -19,6 +20,9 @@ export interface CollectorEntry {
   controls?: string[];
   timeoutSeconds?: number;
   options?: Record<string, unknown>;
+  schedule?: string;
+  timezone?: string;
+  jitterSeconds?: number;
 }
 
 export interface StoreSettings {
@@ -45,6 +49,7 @@ export interface AgentConfig {
   agent: { id: string };
   store: StoreSettings;
   signing: SigningSettings | null;
+  server: { listen: string };
   runner: { concurrency: number };
   collectors: CollectorEntry[];
   /** The line of a key in the file, for errors found after loading (collector options). */
@@ -65,6 +70,7 @@ interface RawConfig {
   agent?: { id?: string };
   store?: StoreSettings;
   signing?: SigningSettings;
+  server?: { listen?: string };
   runner?: { concurrency?: number };
   collectors: CollectorEntry[];
 }
@@ -110,6 +116,7 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
     agent: { id: raw.agent?.id ?? defaultAgentId() },
     store: raw.store ?? { url: 'file:./evidence' },
     signing: raw.signing ?? null,
+    server: { listen: raw.server?.listen ?? DEFAULT_LISTEN },
     runner: { concurrency: raw.runner?.concurrency ?? DEFAULT_CONCURRENCY },
     collectors: raw.collectors,
     lineOf: locate,

@@ -19,14 +19,15 @@ function payloadValidator(collectorType: string): ValidateFunction | null {
 
 /**
  * Checks a record against the v1 record schema and, where its collector type
- * publishes one and the record is not an `error`, the payload schema of its
- * `data`. Returns the problems found.
+ * publishes one and the record is a `pass` or `fail`, the payload schema of
+ * its `data`. Returns the problems found.
  */
 export function validateRecord(record: unknown): string[] {
   if (!recordValidator(record)) return describeErrors(recordValidator.errors);
   const r = record as { collector: { type: string }; data: unknown; status: string };
-  // An error record says why the collector could not collect; its data is the core's, not the collector's payload.
-  const payload = r.status === 'error' ? null : payloadValidator(r.collector.type);
+  // Payload schemas describe what a collector observed (pass or fail). Error and info records carry what the
+  // agent says about collection itself (a failure, a skipped or missed run), in the core's own words.
+  const payload = r.status === 'pass' || r.status === 'fail' ? payloadValidator(r.collector.type) : null;
   if (payload && !payload(r.data)) return describeErrors(payload.errors, ['data']);
   return [];
 }

@@ -1,0 +1,243 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { builtinCollectors } from '../../collectors/index.js';
+import { StreamWriters } from '../chain/stream-writer.js';
+import { writeCheckpoint } from '../checkpoint/write.js';
+import type { Clock, RouteRegistry } from '../collector/contract.js';
+import { runCollectors, writeNotice, type CollectorInstance, type RunEnvironment } from '../collector/runner.js';
+import { prepareCollectors } from '../config/collectors.js';
+import { ConfigError } from '../config/errors.js';
+import { loadConfig, type AgentConfig, type CollectorEntry } from '../config/load.js';
+import { AGENT_VERSION } from '../package-root.js';
+import type { BundleSigner } from '../signing/sign.js';
+import { signerFromConfig } from '../signing/from-config.js';
+import { openStore } from '../store/open.js';
+import type { EvidenceStore } from '../store/types.js';
+import { DaemonServer } from './http-server.js';
+import { DaemonMetrics } from './metrics.js';
+import { countMissedRuns } from './missed-runs.js';
+import type { ScheduledTask } from 'node-cron';
+
+interface Scheduled {
+  instance: CollectorInstance;
+  entry: CollectorEntry & { schedule: string };
+}
+
+interface Loaded {
+  config: AgentConfig;
+  scheduled: Scheduled[];
+}
+
+/** Loads and checks a config for the daemon, schedules included; throws ConfigError naming the line. */
+async function loadForDaemon(path: string): Promise<Loaded> {
+  const config = await loadConfig(path);
+  const instances = await prepareCollectors(config, builtinCollectors);
+  const cron = await import('node-cron');
+  const problems = config.collectors.flatMap((entry, i) => {
+    if (entry.schedule === undefined || cron.validate(entry.schedule)) return [];
+    return [{ path: ['collectors', i, 'schedule'], line: config.lineOf(['collectors', i, 'schedule']), message: `"${entry.schedule}" is not a cron expression` }];
+  });
+  if (problems.length > 0) throw new ConfigError(config.file, problems);
+  const scheduled = config.collectors.flatMap((entry) =>
+    entry.schedule ? [{ entry: entry as Scheduled['entry'], instance: instances.find((i) => i.id === entry.id)! }] : [],
+  );
+  return { config, scheduled };
+}
+
+export interface DaemonOptions {
+  configPath: string;
+  log: Logger;
+  clock?: Clock;
+}
+
+/**
+ * Runs collectors on their schedules for months on end: one writer per
+ * stream, no overlapping runs, missed runs recorded on start, a checkpoint
+ * after each run, and an HTTP server for probes, metrics and collector routes.
+ */
+export class Daemon {
+  private loaded!: Loaded;
+  private store!: EvidenceStore;
+  private writers!: StreamWriters;
+  private signer: BundleSigner | null = null;
+  private tasks: ScheduledTask[] = [];
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly abort = new AbortController();
+  private checkpoints: Promise<unknown> = Promise.resolve();
+  private started = false;
+  private stopping = false;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  readonly metrics: DaemonMetrics;
+  readonly server: DaemonServer;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.clock = options.clock ?? { now: () => new Date() };
+    this.log = options.log;
+    this.metrics = new DaemonMetrics(async () => (this.store?.pending ? (await this.store.pending()).count : 0));
+    this.server = new DaemonServer(
+      {
+        ready: () => this.started && !this.stopping,
+        metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
+      },
+      this.log,
+    );
+  }
+
+  get routes(): RouteRegistry {
+    return this.server;
+  }
+
+  private environment(): RunEnvironment {
+    const { config } = this.loaded;
+    return {
+      store: this.store,
+      agent: { id: config.agent.id, version: AGENT_VERSION, host: hostname(), configSha256: config.sha256 },
+      clock: this.clock,
+      log: this.log,
+      configDir: config.dir,
+      concurrency: 1,
+      signal: this.abort.signal,
+      writers: this.writers,
+      routes: this.server,
+    };
+  }
+
+  async start(): Promise<{ host: string; port: number }> {
+    this.loaded = await loadForDaemon(this.options.configPath);
+    const { config } = this.loaded;
+    this.signer = await signerFromConfig(config.signing, config.dir);
+    const address = await this.server.listen(config.server.listen);
+    this.store = await openStore(config.store, config.dir, { log: this.log, mode: 'write' });
+    this.writers = new StreamWriters(this.store);
+    await this.recordMissedRuns();
+    await this.schedule();
+    this.started = true;
+    this.log.info({ listen: `${address.host}:${address.port}`, collectors: this.loaded.scheduled.map((s) => s.entry.id) }, 'daemon started');
+    return address;
+  }
+
+  private async schedule(): Promise<void> {
+    const cron = await import('node-cron');
+    this.tasks = this.loaded.scheduled.map(({ entry }) =>
+      cron.schedule(entry.schedule, (context) => this.onTick(entry.id, context.date), {
+        name: entry.id,
+        timezone: entry.timezone ?? 'UTC',
+        ...(entry.jitterSeconds ? { maxRandomDelay: entry.jitterSeconds * 1000 } : {}),
+      }),
+    );
+  }
+
+  /** On start, one `info` record per stream that should have run while the daemon was down, so the gap is explained. */
+  private async recordMissedRuns(): Promise<void> {
+    const cron = await import('node-cron');
+    const env = this.environment();
+    const now = this.clock.now();
+    for (const { entry, instance } of this.loaded.scheduled) {
+      const writer = await this.writers.get(`${env.agent.id}/${entry.id}`);
+      const last = writer.previous;
+      if (!last) continue;
+      const probe = cron.createTask(entry.schedule, () => undefined, { timezone: entry.timezone ?? 'UTC' });
+      const { count, capped } = countMissedRuns(probe, cron.parse(entry.schedule).second, new Date(last.observedAt), now);
+      await probe.destroy();
+      if (count === 0) continue;
+      await writeNotice(
+        instance,
+        {
+          subject: { kind: 'collector', id: entry.id },
+          status: 'info',
+          summary: `${count}${capped ? ' or more' : ''} scheduled runs of ${entry.id} were missed between ${last.observedAt} and ${now.toISOString()} while the agent was not running.`,
+          data: { notice: 'missed-runs', from: last.observedAt, to: now.toISOString(), missedRuns: count, capped, schedule: entry.schedule, timezone: entry.timezone ?? 'UTC' },
+        },
+        env,
+      );
+      this.log.warn({ collector: entry.id, missed: count }, 'missed scheduled runs while down');
+    }
+  }
+
+  private onTick(id: string, scheduledAt: Date): Promise<void> | undefined {
+    if (this.stopping) return undefined;
+    const scheduled = this.loaded.scheduled.find((s) => s.entry.id === id);
+    if (!scheduled) return undefined;
+    const env = this.environment();
+    if (this.running.has(id)) {
+      this.metrics.runs.inc({ collector: id, status: 'skipped' });
+      return writeNotice(
+        scheduled.instance,
+        {
+          subject: { kind: 'collector', id },
+          status: 'info',
+          summary: `The run of ${id} due at ${scheduledAt.toISOString()} was skipped: the previous run was still going.`,
+          data: { notice: 'run-skipped', scheduledAt: scheduledAt.toISOString(), schedule: scheduled.entry.schedule },
+        },
+        env,
+      ).then(
+        () => undefined,
+        (err: unknown) => this.log.error({ err, collector: id }, 'cannot record a skipped run'),
+      );
+    }
+    const run = this.run(scheduled, env).finally(() => this.running.delete(id));
+    this.running.set(id, run);
+    return run;
+  }
+
+  private async run({ instance }: Scheduled, env: RunEnvironment): Promise<void> {
+    const end = this.metrics.duration.startTimer({ collector: instance.id });
+    const [outcome] = await runCollectors([instance], env);
+    end();
+    const status = outcome!.storeFailure ? 'store-failure' : outcome!.statuses.error > 0 ? 'error' : 'ok';
+    this.metrics.runs.inc({ collector: instance.id, status });
+    this.metrics.records.inc({ collector: instance.id }, outcome!.written);
+    if (!outcome!.storeFailure) this.metrics.lastSuccess.set({ collector: instance.id }, this.clock.now().getTime() / 1000);
+    if (this.signer && outcome!.head) {
+      const signer = this.signer;
+      const heads = new Map([[outcome!.stream, outcome!.head]]);
+      // One checkpoint at a time: each links to the one before.
+      this.checkpoints = this.checkpoints
+        .then(() => writeCheckpoint(this.store, env.agent.id, signer, this.clock.now(), heads))
+        .catch((err: unknown) => this.log.error({ err }, 'checkpoint not written'));
+      await this.checkpoints;
+    }
+  }
+
+  /** Re-reads the config (SIGHUP). A config that does not load is rejected and the running one kept. */
+  async reload(): Promise<boolean> {
+    let next: Loaded;
+    try {
+      next = await loadForDaemon(this.options.configPath);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'new config rejected; keeping the running one');
+      return false;
+    }
+    if (JSON.stringify(next.config.store) !== JSON.stringify(this.loaded.config.store)) {
+      this.log.warn('store settings changed: restart the daemon to use the new store; keeping the current one');
+      next.config.store = this.loaded.config.store;
+    }
+    await Promise.all(this.tasks.map((t) => t.destroy()));
+    this.loaded = next;
+    this.signer = await signerFromConfig(next.config.signing, next.config.dir).catch((err: unknown) => {
+      this.log.error({ err }, 'signing key not loaded; keeping the previous signer');
+      return this.signer;
+    });
+    await this.schedule();
+    this.log.info({ collectors: next.scheduled.map((s) => s.entry.id) }, 'config reloaded');
+    return true;
+  }
+
+  /** No new runs; in-flight runs get `graceMs`, then are aborted; the spool is flushed; the server closes. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.tasks.map((t) => t.destroy()));
+    const inFlight = Promise.allSettled([...this.running.values()]);
+    const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+    if ((await Promise.race([inFlight.then(() => 'done'), timer])) !== 'done') {
+      this.log.warn({ running: [...this.running.keys()] }, 'grace period over; aborting runs in flight');
+      this.abort.abort(new Error('the agent is shutting down'));
+      await Promise.race([inFlight, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    }
+    await this.checkpoints;
+    await this.store?.flush?.().catch((err: unknown) => this.log.error({ err }, 'spool not flushed'));
+    await this.server.close();
+    await this.store?.close();
+  }
+}

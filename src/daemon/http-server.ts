@@ -1,0 +1,68 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { RouteHandler, RouteRegistry } from '../collector/contract.js';
+
+
+export interface HealthSource {
+  ready(): boolean;
+  metrics(): Promise<{ contentType: string; body: string }>;
+}
+
+function parseListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) };
+}
+
+/** /healthz (process alive), /readyz (store checked, scheduler running), /metrics, and mounted routes. */
+export class DaemonServer implements RouteRegistry {
+  private readonly routes = new Map<string, RouteHandler>();
+  private server: Server | undefined;
+
+  constructor(
+    private readonly health: HealthSource,
+    private readonly log: Logger,
+  ) {}
+
+  route(method: string, path: string, handler: RouteHandler): void {
+    this.routes.set(`${method.toUpperCase()} ${path}`, handler);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else if (req.method === 'GET' && path === '/readyz') {
+      const ready = this.health.ready();
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
+    } else if (req.method === 'GET' && path === '/metrics') {
+      const { contentType, body } = await this.health.metrics();
+      res.writeHead(200, { 'content-type': contentType }).end(body);
+    } else {
+      const handler = this.routes.get(`${req.method} ${path}`);
+      if (handler) await handler(req, res);
+      else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  }
+
+  listen(listen: string): Promise<{ host: string; port: number }> {
+    const { host, port } = parseListen(listen);
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.log.error({ err, url: req.url }, 'request failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve({ host, port: (server.address() as { port: number }).port }));
+    });
+  }
+
+  close(): Promise<void> {
+    const server = this.server;
+    if (!server) return Promise.resolve();
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+}

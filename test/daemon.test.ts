@@ -1,0 +1,161 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, runCli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+import { freePort } from './servers/moto.js';
+
+const GATE = new URL('./fixtures/collectors/gate.mjs', import.meta.url).pathname;
+const ROUTE = new URL('./fixtures/collectors/route.mjs', import.meta.url).pathname;
+
+interface Running {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startDaemon(config: string): Running {
+  const child = spawn(process.execPath, [BIN, 'daemon', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, stderr: () => err, exited };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function records(dir: string, stream: string): Promise<{ seq: number; status: string; data: Record<string, unknown> }[]> {
+  const root = join(dir, 'evidence/records', stream);
+  const days = await readdir(root).catch(() => [] as string[]);
+  const out = [];
+  for (const day of days) for (const f of await readdir(join(root, day))) out.push(JSON.parse(await readFile(join(root, day, f), 'utf8')));
+  return out.sort((a, b) => a.seq - b.seq);
+}
+
+async function setup(collectors: string): Promise<{ dir: string; config: string; port: number }> {
+  const dir = await tempDir();
+  const port = await freePort();
+  const config = join(dir, 'agent.yaml');
+  await writeFile(config, `agent: { id: d1 }\nstore: { url: file:./evidence }\nserver: { listen: "127.0.0.1:${port}" }\ncollectors:\n${collectors}`);
+  return { dir, config, port };
+}
+
+const EVERY_2S = `  - { id: items, use: ${GATE}, schedule: "*/2 * * * * *", options: { count: 1 } }\n`;
+
+describe('evidence-agent daemon (real process)', () => {
+  it('writes records on schedule, answers /healthz /readyz /metrics, and exits cleanly on SIGTERM within the limit', async () => {
+    const { dir, config, port } = await setup(EVERY_2S);
+    const d = startDaemon(config);
+    try {
+      await until('two scheduled records', async () => ((await records(dir, 'd1/items')).length >= 2 ? true : undefined));
+      const base = `http://127.0.0.1:${port}`;
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      for (const name of [
+        'evidence_agent_runs_total{collector="items",status="ok"}',
+        'evidence_agent_records_written_total{collector="items"}',
+        'evidence_agent_spool_records 0',
+        'evidence_agent_last_success_timestamp_seconds{collector="items"}',
+        'evidence_agent_run_duration_seconds_bucket',
+      ]) {
+        expect(metrics).toContain(name);
+      }
+      const started = Date.now();
+      d.child.kill('SIGTERM');
+      const { code } = await d.exited;
+      expect(code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      d.child.kill('SIGKILL');
+    }
+  });
+
+  it('continues every chain after kill -9 and a restart, and records the runs it missed', async () => {
+    const { dir, config } = await setup(EVERY_2S);
+    const first = startDaemon(config);
+    await until('a record', async () => ((await records(dir, 'd1/items')).length >= 1 ? true : undefined));
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const before = (await records(dir, 'd1/items')).length;
+    await new Promise((r) => setTimeout(r, 4500));
+    const second = startDaemon(config);
+    try {
+      await until('a record after restart', async () => ((await records(dir, 'd1/items')).length >= before + 2 ? true : undefined));
+      const all = await records(dir, 'd1/items');
+      const notice = all.find((r) => r.data.notice === 'missed-runs');
+      expect(notice).toMatchObject({ status: 'info', data: { missedRuns: expect.any(Number), schedule: '*/2 * * * * *' } });
+      expect(notice!.data.missedRuns as number).toBeGreaterThanOrEqual(1);
+      expect(all.map((r) => r.seq)).toEqual(all.map((_, i) => i));
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+    const verify = await runCli(['verify', '--config', config]);
+    expect(verify.code).toBe(0);
+  });
+
+  it('keeps running the old config when SIGHUP brings a broken one, and takes a good one', async () => {
+    const { dir, config } = await setup(EVERY_2S);
+    const d = startDaemon(config);
+    try {
+      await until('a record', async () => ((await records(dir, 'd1/items')).length >= 1 ? true : undefined));
+      const good = await readFile(config, 'utf8');
+      await writeFile(config, good.replace('collectors:', 'colectors:'));
+      d.child.kill('SIGHUP');
+      await until('the rejection', async () => (/new config rejected/.test(d.stderr()) ? true : undefined));
+      const count = (await records(dir, 'd1/items')).length;
+      await until('records under the old config', async () => ((await records(dir, 'd1/items')).length > count ? true : undefined));
+      await writeFile(config, good + `  - { id: more, use: ${GATE}, schedule: "*/2 * * * * *", options: { count: 1 } }\n`);
+      d.child.kill('SIGHUP');
+      await until('the new collector', async () => ((await records(dir, 'd1/more')).length >= 1 ? true : undefined));
+    } finally {
+      d.child.kill('SIGTERM');
+      await d.exited;
+    }
+  });
+
+  it('skips a run while the previous one is still going, and says so in the stream', async () => {
+    const { dir, config } = await setup(`  - { id: slow, use: ${GATE}, schedule: "* * * * * *", options: { count: 1, delayMs: 2500 } }\n`);
+    const d = startDaemon(config);
+    try {
+      const skipped = await until('a skipped-run notice', async () => (await records(dir, 'd1/slow')).find((r) => r.data.notice === 'run-skipped'));
+      expect(skipped.status).toBe('info');
+    } finally {
+      d.child.kill('SIGTERM');
+      await d.exited;
+    }
+    expect((await runCli(['verify', '--config', config])).code).toBe(0);
+  });
+
+  it('lets a collector mount a route on the daemon server', async () => {
+    const { config, port } = await setup(`  - { id: hooks, use: ${ROUTE}, schedule: "* * * * * *" }\n`);
+    const d = startDaemon(config);
+    try {
+      const body = await until('the mounted route', async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/hooks/hello`);
+        return res.status === 200 ? res.text() : undefined;
+      });
+      expect(body).toBe('hello from d1/hooks');
+    } finally {
+      d.child.kill('SIGTERM');
+      await d.exited;
+    }
+  });
+
+  it('refuses a config with a bad cron expression, exit 2, naming the line', async () => {
+    const { config } = await setup(`  - { id: items, use: ${GATE}, options: { count: 1 } }\n  - id: bad\n    use: ${GATE}\n    schedule: "every day"\n    options: { count: 1 }\n`);
+    const r = await runCli(['daemon', '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/agent\.yaml:8: collectors\[1\]\.schedule: "every day" is not a cron expression/);
+  });
+});
