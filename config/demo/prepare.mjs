@@ -1,5 +1,6 @@
 // Prepares the bundled demo on the fly (nothing here is committed): a checkpoint key, two small models
-// signed with a demo release key (one tampered after signing), and the approved-models ledger.
+// signed with a demo release key (one tampered after signing), the approved-models ledger, and a small git
+// repository with human, bot and AI-agent commits.
 // Run by `npm run demo` after the build; it only writes under ./.demo and never replaces a key.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateP256, parsePrivateKey } from '../../dist/src/signing/keys.js';
 import { signModel } from '../../dist/src/model-signing/sign-model.js';
+import { buildDemoRepository } from '../../dist/collectors/commit-trail/demo-repo.js';
 
 const root = fileURLToPath(new URL('../../.demo/', import.meta.url));
 
@@ -40,3 +42,4 @@ await writeFile(
   join(root, 'approved-models.yaml'),
   [good, ranker].map((m, i) => `- { name: ${i ? 'ranker' : 'fraud-detector'}, version: "1", digest: "sha256:${m.subjectDigest}", approvedBy: ml-release-board@example.com, approvedAt: "2026-11-01T09:00:00Z" }`).join('\n') + '\n',
 );
+await buildDemoRepository(join(root, 'repo'));

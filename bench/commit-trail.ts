@@ -1,0 +1,208 @@
+/**
+ * Builds a repository of 100,000 commits with `git fast-import` (humans
+ * committing directly, maintenance bots, agent branches merged with and
+ * without Reviewed-by trailers), then measures, in the same run and in a
+ * fresh process of its own, the commit-trail collector against the raw
+ * `git log` it runs. Prints commits/s for both, the ratio and peak RSS: once
+ * for the repository as fast-import leaves it, and once with the
+ * commit-graph `git gc` writes, with which `--topo-order` streams from the
+ * first commit instead of walking the whole history before its first line.
+ *
+ *   npx tsc -p tsconfig.json && node dist/bench/commit-trail.js      (COMMITS=20000 for a quicker run)
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import commitTrail from '../collectors/commit-trail/index.js';
+import { gitEnvironment } from '../collectors/commit-trail/git-env.js';
+import { logArgs } from '../collectors/commit-trail/git-log.js';
+import { checkOptions } from '../src/collector/registry.js';
+import { runCollectors } from '../src/collector/runner.js';
+import type { EvidenceRecord } from '../src/record/types.js';
+import { FileStore } from '../src/store/file-store.js';
+
+const COMMITS = Number(process.env.COMMITS ?? 100_000);
+const ROUNDS = 5;
+
+const HUMANS = ['Alice Developer <alice@acme.example>', 'Bob Reviewer <bob@acme.example>', 'Carol Lead <carol@acme.example>', 'Dan Ops <dan@acme.example>'];
+const BOTS = ['dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>', 'renovate[bot] <29139614+renovate[bot]@users.noreply.github.com>'];
+const CLAUDE = 'Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>';
+
+/** A small deterministic generator, so every run builds the same repository. */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return s / 2_147_483_648;
+  };
+}
+
+/** The fast-import stream, one commit at a time, so the build holds no history in memory. */
+function* importStream(total: number): Generator<string> {
+  const next = random(42);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
+  let mark = 0;
+  let mainTip = 0;
+  let time = Date.UTC(2025, 0, 1) / 1000;
+  const commit = (ref: string, who: string, committer: string, message: string, from: number, merge = 0): string => {
+    mark++;
+    time += 30;
+    const file = `content of change ${mark}\n`;
+    return (
+      `commit ${ref}\nmark :${mark}\nauthor ${who} ${time} +0000\ncommitter ${committer} ${time} +0000\n` +
+      `data ${Buffer.byteLength(message)}\n${message}\n` +
+      (from ? `from :${from}\n` : '') +
+      (merge ? `merge :${merge}\n` : '') +
+      `M 100644 inline src/file-${mark % 500}.txt\ndata ${file.length}\n${file}\n`
+    );
+  };
+  while (mark < total) {
+    const roll = next();
+    if (roll < 0.55 || mark === 0 || total - mark < 5) {
+      const who = pick(HUMANS);
+      yield commit('refs/heads/main', who, who, `Human change ${mark}\n\nDetails of the change.\n`, mainTip);
+      mainTip = mark;
+    } else if (roll < 0.65) {
+      const bot = pick(BOTS);
+      yield commit('refs/heads/main', bot, bot, `Bump dependency ${mark}\n`, mainTip);
+      mainTip = mark;
+    } else {
+      // An agent branch of one to three commits, merged by a human, usually with a review trailer.
+      const human = pick(HUMANS);
+      let tip = mainTip;
+      const size = 1 + Math.floor(next() * 3);
+      for (let i = 0; i < size; i++) {
+        const kind = next();
+        const [who, message] =
+          kind < 0.5
+            ? [human, `Agent change ${mark}\n\nGenerated with [Claude Code](https://claude.com/claude-code)\n\n${CLAUDE}\n`]
+            : kind < 0.8
+              ? ['Copilot <198982749+Copilot@users.noreply.github.com>', `Copilot change ${mark}\n`]
+              : [human, `Cursor change ${mark}\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\n`];
+        yield commit('refs/heads/topic', who, who, message, tip);
+        tip = mark;
+      }
+      const reviewer = pick(HUMANS.filter((h) => h !== human));
+      const trailer = next() < 0.8 ? `\nReviewed-by: ${reviewer}\n` : '';
+      yield commit('refs/heads/main', human, human, `Merge branch 'topic-${mark}'\n${trailer}`, mainTip, tip);
+      mainTip = mark;
+    }
+  }
+}
+
+function git(args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd, stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`git ${args[0]} exited with ${code}`))));
+  });
+}
+
+async function build(repo: string): Promise<void> {
+  await git(['init', '-q', '-b', 'main', repo], tmpdir());
+  const child = spawn('git', ['fast-import', '--quiet'], { cwd: repo, stdio: ['pipe', 'inherit', 'inherit'] });
+  const done = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  let pending = '';
+  const write = async () => {
+    if (!child.stdin.write(pending)) await new Promise((resolve) => child.stdin.once('drain', resolve));
+    pending = '';
+  };
+  for (const chunk of importStream(COMMITS)) {
+    pending += chunk;
+    if (pending.length > 256 * 1024) await write();
+  }
+  await write();
+  child.stdin.end();
+  if ((await done) !== 0) throw new Error('git fast-import failed');
+}
+
+/** The raw floor: the collector's own `git log`, read and thrown away. */
+function rawLog(repo: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn('git', logArgs({ to: 'main', exclude: null }), { cwd: repo, env: gitEnvironment(), stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.resume();
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`git log exited with ${code}`))));
+  });
+}
+
+async function collector(repo: string, storeDir: string): Promise<{ seconds: number; record: EvidenceRecord }> {
+  const { options } = checkOptions(commitTrail, { repos: [{ path: repo, branch: 'main' }] });
+  let record: EvidenceRecord | undefined;
+  const started = performance.now();
+  await runCollectors([{ id: 'bench', collector: commitTrail as never, options, controls: commitTrail.controls, timeoutMs: 600_000 }], {
+    store: new FileStore(storeDir),
+    agent: { id: 'bench', version: 'bench', host: 'bench', configSha256: '0'.repeat(64) },
+    clock: { now: () => new Date() },
+    log: pino({ level: 'silent' }),
+    configDir: repo,
+    concurrency: 1,
+    onRecord: (r) => (record = r),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (!record || record.status === 'error') throw new Error(`the collector failed: ${record?.summary ?? 'no record'}`);
+  return { seconds, record };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Runs in a process of its own, so peak RSS is the measurement's, not the build's. */
+async function measure(repo: string, scratch: string, label: string): Promise<void> {
+  await rawLog(repo);
+  const raw: number[] = [];
+  const ours: number[] = [];
+  let record: EvidenceRecord | undefined;
+  for (let i = 0; i < ROUNDS; i++) {
+    raw.push(await rawLog(repo));
+    // A fresh store each round: a second run on the same stream would continue from the first and read nothing.
+    const run = await collector(repo, join(scratch, `store-${i}`));
+    ours.push(run.seconds);
+    record = run.record;
+  }
+  const data = record!.data as { counts: Record<string, number>; merges: number; review: { required: number; missing: number } };
+  const commits = data.counts.agent! + data.counts.bot! + data.counts.human!;
+  if (commits !== COMMITS) throw new Error(`the record counts ${commits} commits, the repository has ${COMMITS}`);
+  const rate = (s: number) => Math.round(commits / s).toLocaleString('en-US');
+  const rss = process.resourceUsage().maxRSS / 1024;
+  console.log(`\n${label}`);
+  console.log(`commits:              ${commits.toLocaleString('en-US')} (${data.counts.agent} agent, ${data.counts.bot} bot, ${data.counts.human} human; ${data.merges} merges)`);
+  console.log(`review:               ${data.review.required} agent commits need review, ${data.review.missing} lack it; detail ${record!.attachments[0]?.size ?? 0} bytes of JSON Lines`);
+  console.log(`raw git log:          ${median(raw).toFixed(2)} s  ${rate(median(raw))} commits/s  (median of ${ROUNDS})`);
+  console.log(`commit-trail:         ${median(ours).toFixed(2)} s  ${rate(median(ours))} commits/s  (median of ${ROUNDS}, record and attachment written)`);
+  console.log(`commit-trail / raw:   ${(median(ours) / median(raw)).toFixed(2)}x  (goal: at most 1.20x)`);
+  console.log(`peak RSS:             ${rss.toFixed(0)} MB  (goal: under 150 MB; the measuring process, git's own memory not included)`);
+}
+
+async function measureApart(repo: string, scratch: string, label: string): Promise<void> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--measure', repo, scratch, label], { stdio: 'inherit', env: process.env });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0) throw new Error(`the measurement failed (exit ${code})`);
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--measure') return measure(process.argv[3]!, process.argv[4]!, process.argv[5]!);
+  const root = await mkdtemp(join(tmpdir(), 'ea-bench-commit-trail-'));
+  try {
+    const repo = join(root, 'repo');
+    const t0 = performance.now();
+    await build(repo);
+    console.log(`built ${COMMITS.toLocaleString('en-US')} commits with git fast-import in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    await measureApart(repo, join(root, 'plain'), 'as git fast-import leaves it (no commit-graph):');
+    await git(['commit-graph', 'write', '--reachable', '--no-progress'], repo);
+    await measureApart(repo, join(root, 'graph'), 'with a commit-graph, as git gc writes one:');
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,201 @@
+import { spawn } from 'node:child_process';
+import { setImmediate } from 'node:timers/promises';
+import type { Identity } from './identity.js';
+import { gitEnvironment } from './git-env.js';
+import { parseTrailers, type Trailer } from './trailers.js';
+
+export interface LogCommit {
+  id: string;
+  parents: string[];
+  author: Identity;
+  committer: Identity;
+  /** Committer time, in seconds since the epoch. */
+  time: number;
+  trailers: Trailer[];
+  /** The message without its subject line when it mentions one of the parser's markers, else ''; read for agent markers, never recorded. */
+  body: string;
+}
+
+/** Commits reachable from `to` and not from `exclude` (the end of the previous range), or all of them. */
+export interface LogRange {
+  to: string;
+  exclude: string | null;
+}
+
+// Fields end in NUL, and -z ends each commit with one more, so a commit is FIELDS + 1 NULs.
+const FORMAT = `tformat:${['%H', '%P', '%an', '%ae', '%cn', '%ce', '%ct', '%(trailers:unfold,only)', '%b'].join('%x00')}%x00`;
+const FIELDS = 9;
+/** %H to %ct are decoded as one string and split: one decode per commit rather than one per field. */
+const HEADER = 7;
+const TRAILERS = 7;
+const BODY = 8;
+
+/** The one `git log` the collector reads history with (the benchmark times the same command raw). */
+export function logArgs(range: LogRange): string[] {
+  return [
+    '-c',
+    'log.showSignature=false',
+    'log',
+    // Children before parents, so the merge that landed a commit is always seen before the commit.
+    '--topo-order',
+    '-z',
+    '--encoding=UTF-8',
+    `--format=${FORMAT}`,
+    range.to,
+    ...(range.exclude ? [`^${range.exclude}`] : []),
+    '--',
+  ];
+}
+
+/**
+ * Splits `git log -z` output with FORMAT into commits, across chunk
+ * boundaries. Bodies are searched as bytes and decoded only when they
+ * mention a marker: most are never needed, and never turned into strings.
+ */
+export class LogParser {
+  /** Output of a commit not complete yet, and how many of its NULs it holds. */
+  private carry: Buffer[] = [];
+  private carryNuls = 0;
+  private readonly markers: Buffer[];
+  /** Where each field of the commit being read ends. */
+  private readonly ends = new Array<number>(FIELDS + 1).fill(0);
+
+  constructor(markers: readonly string[] = []) {
+    this.markers = markers.map((m) => Buffer.from(m, 'utf8'));
+  }
+
+  push(chunk: Buffer): LogCommit[] {
+    if (this.carry.length > 0) {
+      // A commit longer than a chunk (a huge message) is gathered without copying until it is complete.
+      const needed = FIELDS + 1 - this.carryNuls;
+      let nuls = 0;
+      for (let i = chunk.indexOf(0); i >= 0 && nuls < needed; i = chunk.indexOf(0, i + 1)) nuls++;
+      if (nuls < needed) {
+        this.carry.push(chunk);
+        this.carryNuls += nuls;
+        return [];
+      }
+      chunk = Buffer.concat([...this.carry, chunk]);
+      this.carry = [];
+      this.carryNuls = 0;
+    }
+    // One search of the output per marker; markers are rare, so each body is then checked against a short list.
+    const hits = this.markers.flatMap((m) => occurrences(chunk, m));
+    const out: LogCommit[] = [];
+    const ends = this.ends;
+    let start = 0;
+    for (;;) {
+      let field = 0;
+      for (let pos = start; field <= FIELDS; field++) {
+        const nul = chunk.indexOf(0, pos);
+        if (nul < 0) break;
+        ends[field] = nul;
+        pos = nul + 1;
+      }
+      if (field <= FIELDS) {
+        if (start < chunk.length) {
+          this.carry.push(chunk.subarray(start));
+          this.carryNuls = field;
+        }
+        return out;
+      }
+      if (ends[FIELDS] !== ends[FIELDS - 1]! + 1) throw new Error('unexpected git log output: a commit has more fields than the format asks for');
+      out.push(this.commit(chunk, start, hits));
+      start = ends[FIELDS]! + 1;
+    }
+  }
+
+  end(): void {
+    if (this.carry.length > 0) throw new Error('git log output ended in the middle of a commit');
+  }
+
+  private commit(chunk: Buffer, start: number, hits: number[]): LogCommit {
+    const ends = this.ends;
+    const header = chunk.toString('utf8', start, ends[HEADER - 1]).split('\0') as [string, string, string, string, string, string, string];
+    const [id, parents, an, ae, cn, ce, ct] = header;
+    const trailersStart = ends[TRAILERS - 1]! + 1;
+    const trailersEnd = ends[TRAILERS]!;
+    const bodyStart = ends[BODY - 1]! + 1;
+    const bodyEnd = ends[BODY]!;
+    return {
+      id,
+      parents: parents === '' ? [] : parents.split(' '),
+      author: { name: an, email: ae },
+      committer: { name: cn, email: ce },
+      time: Number(ct),
+      trailers: trailersEnd > trailersStart ? parseTrailers(chunk.toString('utf8', trailersStart, trailersEnd)) : [],
+      body: hits.some((h) => h >= bodyStart && h < bodyEnd) ? chunk.toString('utf8', bodyStart, bodyEnd) : '',
+    };
+  }
+}
+
+function occurrences(chunk: Buffer, marker: Buffer): number[] {
+  const at: number[] = [];
+  for (let i = chunk.indexOf(marker); i >= 0; i = chunk.indexOf(marker, i + 1)) at.push(i);
+  return at;
+}
+
+/** Output read ahead of the parser, so git keeps writing while a batch is judged; bounded, so memory stays flat. */
+const READ_AHEAD = 8 * 1024 * 1024;
+
+/**
+ * Streams the commits of `range` from one `git log`, without holding the
+ * history in memory: a batch per chunk of output, so the consumer awaits once
+ * per chunk rather than once per commit.
+ */
+export async function* readLog(dir: string, range: LogRange, signal: AbortSignal, bodyMarkers: readonly string[] = []): AsyncGenerator<LogCommit[]> {
+  const child = spawn('git', logArgs(range), { cwd: dir, env: gitEnvironment(), signal, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    if (stderr.length < 2000) stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  // Reported by the await below, or dropped when the consumer stops early.
+  exited.catch(() => undefined);
+
+  // A pipe holds 64 KiB: reading into our own queue whenever the event loop turns keeps git from stalling on it.
+  const chunks: Buffer[] = [];
+  let buffered = 0;
+  let ended = false;
+  let wake: (() => void) | null = null;
+  const stdout = child.stdout;
+  stdout.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    buffered += chunk.length;
+    if (buffered > READ_AHEAD) stdout.pause();
+    wake?.();
+  });
+  const end = () => {
+    ended = true;
+    wake?.();
+  };
+  stdout.once('close', end);
+  child.once('error', end);
+
+  const parser = new LogParser(bodyMarkers);
+  try {
+    for (;;) {
+      const chunk = chunks.shift();
+      if (!chunk) {
+        if (ended) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+        continue;
+      }
+      buffered -= chunk.length;
+      if (stdout.isPaused() && buffered < READ_AHEAD / 2) stdout.resume();
+      const batch = parser.push(chunk);
+      if (batch.length > 0) yield batch;
+      // A turn of the event loop between batches is when the pipe gets read.
+      if (chunks.length > 0) await setImmediate();
+    }
+    const code = await exited;
+    if (code !== 0) throw new Error(`git log exited with ${code}: ${stderr.trim().split('\n')[0] ?? ''}`);
+    parser.end();
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+  }
+}

@@ -1,0 +1,47 @@
+import type { LogCommit } from './git-log.js';
+
+export interface Landing<T> {
+  /** The first-parent commit that brought the change onto the branch. */
+  id: string;
+  /** 0 for the newest commit of the range, growing towards older ones. */
+  ordinal: number;
+  info: T;
+}
+
+/**
+ * Finds, for each commit of a `git log --topo-order` stream, the first-parent
+ * commit that landed it: itself when it is on the first-parent line (a direct
+ * commit, a squash or a merge), else
+ * the oldest merge it is reachable from. Only the frontier of commits still
+ * to come is held, so memory does not grow with the length of history.
+ */
+export class LandingTracker<T> {
+  private nextFirstParent: string | null;
+  private ordinal = 0;
+  private readonly pending = new Map<string, Landing<T>>();
+
+  constructor(
+    tip: string,
+    private readonly describe: (landing: LogCommit) => T,
+  ) {
+    this.nextFirstParent = tip;
+  }
+
+  place(c: LogCommit): Landing<T> {
+    const direct = c.id === this.nextFirstParent;
+    let landing = this.pending.get(c.id);
+    this.pending.delete(c.id);
+    if (direct) {
+      landing = { id: c.id, ordinal: this.ordinal++, info: this.describe(c) };
+      this.nextFirstParent = c.parents[0] ?? null;
+    } else if (!landing) {
+      throw new Error(`git log listed ${c.id} before any commit that has it as a parent; cannot tell how it reached the branch`);
+    }
+    // A side commit belongs to the oldest merge it is reachable from: that merge brought it in, later ones only contain it.
+    for (const p of direct ? c.parents.slice(1) : c.parents) {
+      const known = this.pending.get(p);
+      if (!known || known.ordinal < landing.ordinal) this.pending.set(p, landing);
+    }
+    return landing;
+  }
+}

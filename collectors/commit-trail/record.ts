@@ -1,0 +1,123 @@
+import { existsSync } from 'node:fs';
+import type { Attachment, CollectorContext, JsonObject, RecordDraft, RecordStatus } from '../../src/collector/contract.js';
+import type { Classifier } from './classify.js';
+import { DetailSink, type CommitDetail } from './detail.js';
+import { FindingList } from './findings.js';
+import { IsoTime } from './iso-time.js';
+import { GitHubClient, repositoryFromUrl } from './github.js';
+import type { LogRange } from './git-log.js';
+import type { CommitTrailOptions, RepositoryOption } from './options.js';
+import { planRange, type Position, type RangePlan } from './range.js';
+import { commitTimes, originUrl, RepositoryProblem, signatureStatuses } from './repository.js';
+import type { OpenedRepository } from './target.js';
+import { emptyTotals, TrailWalk, type TrailTotals } from './trail.js';
+
+export interface RangeRequest {
+  repo: RepositoryOption;
+  opened: OpenedRepository;
+  location: string;
+  subject: string;
+  classifier: Classifier;
+  /** End of the window, in seconds since the epoch. */
+  end: number;
+  previous: Position | undefined;
+  continuityLost: boolean;
+}
+
+export interface RangeRecord {
+  draft: RecordDraft & { data: JsonObject };
+  /** Where this range ended, for the next run; null when the branch has no commit yet. */
+  position: Position | null;
+}
+
+const short = (id: string) => id.slice(0, 12);
+
+async function githubClient(ctx: CollectorContext<CommitTrailOptions>, req: RangeRequest, findings: FindingList): Promise<GitHubClient | null> {
+  const github = ctx.options.github;
+  if (!github) return null;
+  const url = 'url' in req.repo ? req.repo.url : await originUrl(req.opened.git);
+  const repository = req.repo.github ?? (url ? repositoryFromUrl(url) : null);
+  if (!repository) {
+    findings.add('github-unavailable', 'low', () => ({ message: 'cannot tell which GitHub repository this is; set `github: owner/name` on the repository' }));
+    return null;
+  }
+  return new GitHubClient(github.apiUrl, github.token, repository, ctx.signal);
+}
+
+/** Reads one repository's range and turns it into the record draft (the caller adds the stream's positions). */
+export async function collectRange(ctx: CollectorContext<CommitTrailOptions>, req: RangeRequest): Promise<RangeRecord> {
+  const o = ctx.options;
+  const { opened } = req;
+  const allowedSigners = o.allowedSigners ? ctx.resolvePath(o.allowedSigners) : undefined;
+  // git would quietly report every SSH signature as untrusted; a missing file is a configuration problem, not unsigned commits.
+  if (o.requireSigned && allowedSigners && !existsSync(allowedSigners)) throw new RepositoryProblem(`the allowed signers file ${allowedSigners} does not exist`);
+  const plan = await planRange({ git: opened.git, branch: opened.branch, end: req.end, previous: req.previous, continuityLost: req.continuityLost, window: o.window });
+  const findings = new FindingList();
+  for (const { code, severity, ...rest } of plan.findings) findings.add(code, severity, () => rest);
+
+  let totals = emptyTotals();
+  let detail: { inline: CommitDetail[] } | { attachment: Attachment } = { inline: [] };
+  if (plan.to !== null && plan.to !== plan.from) {
+    const range: LogRange = { to: plan.to, exclude: plan.from };
+    const signatures = o.requireSigned ? await signatureStatuses(opened.dir, range, allowedSigners, ctx.signal) : null;
+    const github = await githubClient(ctx, req, findings);
+    const sink = new DetailSink((input) => ctx.attach(input));
+    try {
+      const settings = { classifier: req.classifier, requireReview: o.requireReview, implicitReview: o.implicitReview, signatures, github, log: ctx.log };
+      totals = await new TrailWalk(settings, sink, findings, ctx.signal).run(opened.dir, range);
+      detail = await sink.finish();
+    } catch (err) {
+      sink.abandon(err as Error);
+      throw err;
+    }
+  }
+
+  const times = await commitTimes(opened.git, [plan.from, plan.to].filter((id) => id !== null));
+  const iso = new IsoTime();
+  const positionOf = (id: string | null): Position | null => (id ? { commit: id, time: iso.format(times.get(id)!) } : null);
+  const from = positionOf(plan.from);
+  const to = positionOf(plan.to);
+  const rewritten = plan.findings.some((f) => f.code === 'history-rewritten');
+  const status: RecordStatus = totals.review.missing > 0 || totals.signing.unsigned > 0 || rewritten ? 'fail' : 'pass';
+  const data = {
+    repository: { location: req.location, branch: opened.branch },
+    range: { from, to, basis: plan.basis },
+    counts: totals.counts,
+    merges: totals.merges,
+    agentSignals: totals.agentSignals,
+    review: { ...totals.review, implicitAccepted: o.implicitReview },
+    signing: { required: o.requireSigned, ...totals.signing },
+    ...(o.github ? { github: totals.github } : {}),
+    ...('inline' in detail ? { commits: detail.inline } : {}),
+  };
+  return {
+    draft: {
+      subject: { kind: 'git-repository', id: req.subject },
+      status,
+      summary: summarize(req, plan, totals, rewritten),
+      findings: findings.all(),
+      data: data as unknown as JsonObject,
+      attachments: 'attachment' in detail ? [detail.attachment] : [],
+    },
+    position: to,
+  };
+}
+
+function summarize(req: RangeRequest, plan: RangePlan, t: TrailTotals, rewritten: boolean): string {
+  const where = `${req.opened.branch} of ${req.location}`;
+  if (plan.to === null) return `${where} has no commit up to the end of the window.`;
+  if (plan.to === plan.from) return `No new commit reached ${where} since ${short(plan.to)}.`;
+  const total = t.counts.agent + t.counts.bot + t.counts.human;
+  const since = plan.from ? `after ${short(plan.from)}` : 'from the start of its history';
+  const parts = [`${total} commits reached ${where} ${since} up to ${short(plan.to)} (${t.counts.agent} agent, ${t.counts.bot} bot, ${t.counts.human} human)`];
+  if (t.review.required > 0) {
+    parts.push(
+      t.review.missing === 0
+        ? `all ${t.review.required} that need review were reviewed by a human other than their authors`
+        : `${t.review.missing} of ${t.review.required} that need review have no human reviewer other than their authors`,
+    );
+  }
+  if (t.signing.checked > 0) parts.push(t.signing.unsigned === 0 ? 'all are validly signed' : `${t.signing.unsigned} are not validly signed`);
+  if (rewritten) parts.push('the branch was rewritten since the last run');
+  return `${parts.join('; ')}.`;
+}

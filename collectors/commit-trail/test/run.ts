@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { Clock } from '../../../src/collector/contract.js';
+import { checkOptions } from '../../../src/collector/registry.js';
+import { runCollectors, type RunEnvironment } from '../../../src/collector/runner.js';
+import type { EvidenceRecord } from '../../../src/record/types.js';
+import { FileStore } from '../../../src/store/file-store.js';
+import { environment } from '../../../test/helpers/fixtures.js';
+import commitTrail from '../index.js';
+import type { CommitDetail } from '../detail.js';
+
+export const NOW = Date.parse('2026-03-01T12:00:00Z');
+
+/** A clock that always reads `at`, so the window's end is exactly where the test puts it. */
+export function fixedClock(at: number | string = NOW): Clock {
+  const t = typeof at === 'string' ? Date.parse(at) : at;
+  return { now: () => new Date(t) };
+}
+
+export interface Run {
+  records: EvidenceRecord[];
+  store: FileStore;
+}
+
+/**
+ * Runs the collector once through the real runner into a file store in
+ * `dir/evidence`, so records are validated against the payload schema and
+ * chained; a later run on the same `dir` sees the earlier records as `previous`.
+ */
+export async function runTrail(dir: string, options: Record<string, unknown>, clock: Clock = fixedClock(), id = 'commits', env: Partial<RunEnvironment> = {}): Promise<Run> {
+  const checked = checkOptions(commitTrail, options);
+  expect(checked.problems).toEqual([]);
+  const records: EvidenceRecord[] = [];
+  const store = new FileStore(join(dir, 'evidence'));
+  const [outcome] = await runCollectors(
+    [{ id, collector: commitTrail as never, options: checked.options, controls: commitTrail.controls, timeoutMs: 20_000 }],
+    environment(store, { configDir: dir, clock, onRecord: (r) => records.push(r), ...env }),
+  );
+  expect(outcome!.storeFailure).toBeUndefined();
+  return { records, store };
+}
+
+export function commitsOf(record: EvidenceRecord): CommitDetail[] {
+  return (record.data as unknown as { commits: CommitDetail[] }).commits;
+}
+
+export function detailOf(record: EvidenceRecord, id: string): CommitDetail {
+  const found = commitsOf(record).find((c) => c.id === id);
+  if (!found) throw new Error(`commit ${id} is not in the record`);
+  return found;
+}
+
+export function codes(record: EvidenceRecord): string[] {
+  return record.findings.map((f) => `${f.code}:${f.ref ?? ''}`).sort();
+}
