@@ -52,8 +52,8 @@ export class DetailLines {
 }
 
 /** Up to this many commits go into the record itself; more go into a JSON Lines attachment. */
-export const INLINE_LIMIT = 50;
-export const DETAIL_NAME = 'commits.jsonl';
+const INLINE_LIMIT = 50;
+const DETAIL_NAME = 'commits.jsonl';
 const CHUNK = 64 * 1024;
 
 /**

@@ -1,7 +1,7 @@
 import type { Finding, Severity } from '../../src/collector/contract.js';
 
 /** Findings kept per code; the rest are counted, since every commit is listed in the detail anyway. */
-export const FINDINGS_PER_CODE = 100;
+const FINDINGS_PER_CODE = 100;
 
 type Describe = () => { message: string; ref?: string };
 

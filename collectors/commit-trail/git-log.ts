@@ -65,42 +65,48 @@ export class LogParser {
   }
 
   push(chunk: Buffer): LogCommit[] {
+    const out: LogCommit[] = [];
+    let start = 0;
     if (this.carry.length > 0) {
-      // A commit longer than a chunk (a huge message) is gathered without copying until it is complete.
-      const needed = FIELDS + 1 - this.carryNuls;
-      let nuls = 0;
-      for (let i = chunk.indexOf(0); i >= 0 && nuls < needed; i = chunk.indexOf(0, i + 1)) nuls++;
-      if (nuls < needed) {
-        this.carry.push(chunk);
-        this.carryNuls += nuls;
-        return [];
+      // Only the commit cut at the chunk boundary is copied, not the chunk; a commit longer than a chunk is gathered until complete.
+      let at = -1;
+      for (let found = 0; found < FIELDS + 1 - this.carryNuls; found++) {
+        at = chunk.indexOf(0, at + 1);
+        if (at < 0) {
+          this.carry.push(chunk);
+          this.carryNuls += found;
+          return out;
+        }
       }
-      chunk = Buffer.concat([...this.carry, chunk]);
+      const joined = Buffer.concat([...this.carry, chunk.subarray(0, at + 1)]);
       this.carry = [];
       this.carryNuls = 0;
+      this.parse(joined, 0, out);
+      start = at + 1;
     }
-    // One search of the output per marker; markers are rare, so each body is then checked against a short list.
-    const hits = this.markers.flatMap((m) => occurrences(chunk, m));
-    const out: LogCommit[] = [];
+    const tail = this.parse(chunk, start, out);
+    if (tail.start < chunk.length) {
+      this.carry.push(chunk.subarray(tail.start));
+      this.carryNuls = tail.nuls;
+    }
+    return out;
+  }
+
+  /** Reads the complete commits of `buf` from `start`; returns where the incomplete rest begins and how many NULs it holds. */
+  private parse(buf: Buffer, start: number, out: LogCommit[]): { start: number; nuls: number } {
+    // One search per marker; markers are rare, so each body is then checked against a short list.
+    const hits = this.markers.flatMap((m) => occurrences(buf, m, start));
     const ends = this.ends;
-    let start = 0;
     for (;;) {
       let field = 0;
       for (let pos = start; field <= FIELDS; field++) {
-        const nul = chunk.indexOf(0, pos);
-        if (nul < 0) break;
+        const nul = buf.indexOf(0, pos);
+        if (nul < 0) return { start, nuls: field };
         ends[field] = nul;
         pos = nul + 1;
       }
-      if (field <= FIELDS) {
-        if (start < chunk.length) {
-          this.carry.push(chunk.subarray(start));
-          this.carryNuls = field;
-        }
-        return out;
-      }
       if (ends[FIELDS] !== ends[FIELDS - 1]! + 1) throw new Error('unexpected git log output: a commit has more fields than the format asks for');
-      out.push(this.commit(chunk, start, hits));
+      out.push(this.commit(buf, start, hits));
       start = ends[FIELDS]! + 1;
     }
   }
@@ -129,14 +135,14 @@ export class LogParser {
   }
 }
 
-function occurrences(chunk: Buffer, marker: Buffer): number[] {
+function occurrences(buf: Buffer, marker: Buffer, from: number): number[] {
   const at: number[] = [];
-  for (let i = chunk.indexOf(marker); i >= 0; i = chunk.indexOf(marker, i + 1)) at.push(i);
+  for (let i = buf.indexOf(marker, from); i >= 0; i = buf.indexOf(marker, i + 1)) at.push(i);
   return at;
 }
 
 /** Output read ahead of the parser, so git keeps writing while a batch is judged; bounded, so memory stays flat. */
-const READ_AHEAD = 8 * 1024 * 1024;
+const READ_AHEAD = 1024 * 1024;
 
 /**
  * Streams the commits of `range` from one `git log`, without holding the
@@ -156,7 +162,7 @@ export async function* readLog(dir: string, range: LogRange, signal: AbortSignal
   // Reported by the await below, or dropped when the consumer stops early.
   exited.catch(() => undefined);
 
-  // A pipe holds 64 KiB: reading into our own queue whenever the event loop turns keeps git from stalling on it.
+  // The pipe buffers little: reading into our own queue whenever the event loop turns keeps git from stalling on it.
   const chunks: Buffer[] = [];
   let buffered = 0;
   let ended = false;

@@ -6,7 +6,7 @@ export interface PullRequestReviews {
   approvers: { login: string; type: string }[];
 }
 
-export class GitHubError extends Error {
+class GitHubError extends Error {
   override name = 'GitHubError';
 }
 

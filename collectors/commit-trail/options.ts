@@ -45,7 +45,7 @@ export interface CommitTrailOptions {
   github?: { token: string; apiUrl: string };
 }
 
-export const DEFAULT_MAINTENANCE_BOTS = ['dependabot[bot]', 'renovate[bot]', 'github-actions[bot]'];
+const DEFAULT_MAINTENANCE_BOTS = ['dependabot[bot]', 'renovate[bot]', 'github-actions[bot]'];
 
 const names = { type: 'array', items: { type: 'string', minLength: 1 }, default: [] };
 // A leading dash would let a branch name be read as a git option.

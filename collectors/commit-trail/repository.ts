@@ -9,7 +9,7 @@ export class RepositoryProblem extends Error {
   override name = 'RepositoryProblem';
 }
 
-export function gitClient(dir: string, signal: AbortSignal, config: string[] = []): SimpleGit {
+function gitClient(dir: string, signal: AbortSignal, config: string[] = []): SimpleGit {
   return simpleGit({ baseDir: dir, abort: signal, config, allowEnvironment: GIT_KEYS }).env(gitEnvironment());
 }
 
@@ -101,17 +101,14 @@ function gitReason(err: unknown): string {
   return lines.find((l) => l.startsWith('fatal:')) ?? lines.at(-1) ?? 'git failed';
 }
 
-/** The branch to read: the one configured, which must exist, or the one HEAD names. */
+/** The branch to read: the one configured or, by default, the one HEAD names; it must have commits. */
 export async function resolveBranch(git: SimpleGit, wanted: string | undefined): Promise<string> {
-  if (wanted !== undefined) {
-    if ((await git.raw(['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`])).trim() === '') {
-      throw new RepositoryProblem(`branch ${wanted} does not exist`);
-    }
-    return wanted;
+  const branch = wanted ?? (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD'])).trim();
+  if (branch === '') throw new RepositoryProblem('no branch is configured and HEAD is detached; set `branch`');
+  if ((await git.raw(['rev-parse', '--verify', '--quiet', `${branch}^{commit}`])).trim() === '') {
+    throw new RepositoryProblem(`branch ${branch} does not exist or has no commits`);
   }
-  const head = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD'])).trim();
-  if (head === '') throw new RepositoryProblem('no branch is configured and HEAD is detached; set `branch`');
-  return head;
+  return branch;
 }
 
 /** `2026-03-01T12:00:00Z`: whole seconds, the resolution of commit times, in a form git's date parser reads exactly. */

@@ -19,6 +19,7 @@ describe('commit-trail on repositories it cannot read', () => {
     const detached = await TestRepo.create(join(dir, 'detached'));
     const d1 = await detached.commit({ message: 'one', at: '2026-02-01T10:00:00Z' });
     await detached.git(['checkout', '-q', '--detach', d1]);
+    await TestRepo.create(join(dir, 'empty'));
 
     const { records } = await runTrail(dir, {
       repos: [
@@ -28,6 +29,7 @@ describe('commit-trail on repositories it cannot read', () => {
         { path: 'file.txt' },
         { path: 'good', branch: 'release' },
         { path: 'detached' },
+        { path: 'empty' },
         { path: 'good', branch: 'main' },
       ],
     });
@@ -38,16 +40,18 @@ describe('commit-trail on repositories it cannot read', () => {
       'error git-repository file.txt#HEAD',
       'error git-repository good#release',
       'error git-repository detached#HEAD',
+      'error git-repository empty#HEAD',
       'pass git-repository good#main',
     ]);
-    const messages = records.slice(0, 6).map((r) => r.findings[0]!.message);
+    const messages = records.slice(0, 7).map((r) => r.findings[0]!.message);
     expect(messages[0]).toBe(`the repository path ${join(dir, 'missing')} does not exist`);
     expect(messages[1]).toBe(`${join(dir, 'plain')} is not a git repository`);
     expect(messages[2]).toMatch(/is not a git repository \(it is a folder inside .*good\)/);
     expect(messages[3]).toMatch(/is not a folder/);
-    expect(messages[4]).toBe('branch release does not exist');
+    expect(messages[4]).toBe('branch release does not exist or has no commits');
     expect(messages[5]).toMatch(/HEAD is detached/);
-    expect(records.slice(0, 6).every((r) => r.findings[0]!.code === 'repository-unavailable')).toBe(true);
+    expect(messages[6]).toBe('branch main does not exist or has no commits');
+    expect(records.slice(0, 7).every((r) => r.findings[0]!.code === 'repository-unavailable')).toBe(true);
     expect(records[0]!.summary).toMatch(/^The commit trail of missing could not be read/);
   });
 
