@@ -5,8 +5,10 @@ import { mkdir, mkdtemp, open, rm, symlink, unlink, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashModelFiles, hashStream, ModelHashError } from '../src/model-signing/hash-model.js';
+import type { HashReply, HashTask, HashWorkerData } from '../src/model-signing/hash-worker.js';
 import { compareModelNames, listModelFiles, ModelFilesError, type ModelFile } from '../src/model-signing/model-files.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -242,6 +244,38 @@ describe('hashModelFiles', () => {
       const reason = new Error('never started');
       await expect(hashModelFiles([big], { method: 'files', signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
     });
+  });
+});
+
+describe('hash-worker', () => {
+  // Files written by a test are cached, so the pool rarely meets a slow read here: a threshold no read can
+  // beat sends every file through the read-ahead path after its second read.
+  it('hashes whole files and ranges the same through read-ahead, and notices a file shorter than asked', async () => {
+    const data = randomBytes(3 * 65_536 + 12_345);
+    const path = join(await model({ f: data }), 'f');
+    const progress = new SharedArrayBuffer(8);
+    const workerData: HashWorkerData = {
+      readSize: 16_384,
+      readAheadSize: 65_536,
+      readAheadDepth: 2,
+      slowReadBytesPerMs: Infinity,
+      slowReadWindow: 1,
+      progress,
+    };
+    const worker = new Worker(new URL('../src/model-signing/hash-worker.ts', import.meta.url), { workerData });
+    const ask = (task: HashTask) =>
+      new Promise<HashReply>((resolve) => {
+        worker.once('message', resolve);
+        worker.postMessage(task);
+      });
+    try {
+      expect(await ask({ id: 1, path, start: 0, end: null })).toEqual({ id: 1, digest: sha256(data), size: data.length });
+      expect(await ask({ id: 2, path, start: 1_000, end: 150_001 })).toEqual({ id: 2, digest: sha256(data.subarray(1_000, 150_001)), size: 149_001 });
+      expect(await ask({ id: 3, path, start: 70_000, end: data.length + 10 })).toMatchObject({ id: 3, error: { code: 'ESHORT' } });
+      expect(Number(new BigInt64Array(progress)[0])).toBe(data.length + 149_001 + (data.length - 70_000));
+    } finally {
+      await worker.terminate();
+    }
   });
 });
 

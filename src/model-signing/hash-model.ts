@@ -45,9 +45,16 @@ export class ModelHashError extends Error {
 }
 
 export const DEFAULT_SHARD_SIZE = 1_000_000_000;
-// 1 MiB reads measured as fast as 8 MiB ones here while keeping each worker's buffer small; below
-// 256 KiB the per-read cost starts to show.
-const CHUNK_SIZE = 1 << 20;
+// Measured on the 2-core machine of issue 4 (bench/model-hash.ts): from the page cache, synchronous
+// 1 MiB reads beat larger or asynchronous ones (up to 8% faster); from the disk, two 4 MiB reads in
+// flight per file keep up with `cat`, where synchronous reads reach about 0.8 of it.
+const READ_SIZE = 1 << 20;
+const READ_AHEAD_SIZE = 4 << 20;
+const READ_AHEAD_DEPTH = 2;
+// The page cache copies at several GB/s: a read slower than 1 GB/s waited for the disk.
+const SLOW_READ_BYTES_PER_MS = 1e6;
+// Cold files here gave a slow read every 16 or fewer; a warm file, one in hundreds at most.
+const SLOW_READ_WINDOW = 32;
 const PROGRESS_INTERVAL_MS = 100;
 
 interface Job extends HashTask {
@@ -56,10 +63,10 @@ interface Job extends HashTask {
 }
 
 /**
- * Hashes files in worker threads, each reading large chunks into one reused buffer, so memory stays flat
- * for any model size. Files method: one resource per file, named by the file's name. Shards method: one
- * resource per [start, end) range of shardSize bytes, named `${name}:${start}:${end}`; empty files give
- * no shard. Work is handed out largest first to whichever worker is free, so one big file overlaps the
+ * Hashes files in worker threads, each reading large chunks into buffers it reuses (1 MiB, plus 12 MiB
+ * once it meets a file that is not cached), so memory stays flat for any model size. Files method: one
+ * resource per file, named by the file's name. Shards method: one resource per [start, end) range of
+ * shardSize bytes, named `${name}:${start}:${end}`; empty files give no shard. Work is handed out largest first to whichever worker is free, so one big file overlaps the
  * rest instead of coming last. All workers are terminated before the promise settles, on success,
  * failure or abort (which rejects with the signal's reason).
  */
@@ -121,7 +128,14 @@ function runPool(jobs: Job[], size: number, options: HashOptions): Promise<Diges
   let remaining = jobs.length;
   const progress = new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
   const bytesDone = new BigInt64Array(progress);
-  const workerData: HashWorkerData = { chunkSize: CHUNK_SIZE, progress };
+  const workerData: HashWorkerData = {
+    readSize: READ_SIZE,
+    readAheadSize: READ_AHEAD_SIZE,
+    readAheadDepth: READ_AHEAD_DEPTH,
+    slowReadBytesPerMs: SLOW_READ_BYTES_PER_MS,
+    slowReadWindow: SLOW_READ_WINDOW,
+    progress,
+  };
   const url = workerUrl();
 
   return new Promise<Digested[]>((resolve, reject) => {

@@ -17,17 +17,6 @@ export interface SignOptions {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
 
-/** Python sorts str by code point; JavaScript's default sort compares UTF-16 units, which differs above U+FFFF. */
-function byCodePoint(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
-}
-
 /** JSON as Python's json.dumps(indent=2) writes it: non-ASCII escaped as \uXXXX. */
 function pythonJson(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -50,7 +39,7 @@ export async function signModel(folder: string, options: SignOptions): Promise<{
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  resources.sort((a, b) => byCodePoint(a.name, b.name));
+  // hashModelFiles returns resources in the OpenSSF tool's order (path components, shard offsets as numbers).
   const subject = createHash('sha256');
   for (const r of resources) subject.update(Buffer.from(r.digest, 'hex'));
   const subjectDigest = subject.digest('hex');
