@@ -80,6 +80,17 @@ function failureDraft(instance: CollectorInstance, err: Error, written: number):
   };
 }
 
+/** Completes a draft with the collector's identity, the agent and the time, at the next position of its stream. */
+function appendDraft(writer: StreamWriter, instance: CollectorInstance, draft: RecordDraft, env: RunEnvironment, controls?: readonly string[]): Promise<EvidenceRecord> {
+  return writer.append({
+    draft,
+    collector: { type: instance.collector.type, version: instance.collector.version },
+    controls: controls ?? instance.controls,
+    agent: env.agent,
+    observedAt: env.clock.now(),
+  });
+}
+
 async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise<RunOutcome> {
   const stream = `${env.agent.id}/${instance.id}`;
   const log = env.log.child({ collector: instance.id, type: instance.collector.type });
@@ -98,13 +109,7 @@ async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise
   signal.addEventListener('abort', () => runSignal.abort(timeout.aborted ? new CollectorTimeout(`no result within ${instance.timeoutMs} ms`) : signal.reason), { once: true });
 
   const write = async (draft: RecordDraft, controls?: readonly string[]) => {
-    const record = await writer.append({
-      draft,
-      collector: { type: instance.collector.type, version: instance.collector.version },
-      controls: controls ?? instance.controls,
-      agent: env.agent,
-      observedAt: env.clock.now(),
-    });
+    const record = await appendDraft(writer, instance, draft, env, controls);
     outcome.written++;
     outcome.statuses[record.status]++;
     outcome.head = { seq: record.seq, hash: record.hash };
@@ -162,13 +167,7 @@ async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise
  */
 export async function writeNotice(instance: CollectorInstance, draft: RecordDraft, env: RunEnvironment): Promise<EvidenceRecord> {
   const writer = await (env.writers ?? new StreamWriters(env.store)).get(`${env.agent.id}/${instance.id}`);
-  const record = await writer.append({
-    draft,
-    collector: { type: instance.collector.type, version: instance.collector.version },
-    controls: instance.controls,
-    agent: env.agent,
-    observedAt: env.clock.now(),
-  });
+  const record = await appendDraft(writer, instance, draft, env);
   env.onRecord?.(record);
   return record;
 }
