@@ -1,4 +1,4 @@
-import { githubLogin, parseIdentity, type Identity } from './identity.js';
+import { githubLogin, type Identity } from './identity.js';
 import type { AgentRules, CommitClass } from './options.js';
 import type { Trailer } from './trailers.js';
 
@@ -48,8 +48,8 @@ export class Classifier {
   private readonly extraNames: Set<string>;
   private readonly extraTrailers: { key: string; value: string | null }[];
   private readonly bots: Set<string>;
-  // Authors and reviewers repeat across thousands of commits; matching each once keeps the log pass cheap.
-  private readonly seen = new Map<string, Map<string, IdentityMatch>>();
+  // Authors and reviewers repeat across thousands of commits, as one object each (see Identities); matching each once keeps the log pass cheap.
+  private readonly seen = new Map<Identity, IdentityMatch>();
 
   constructor(agents: AgentRules, maintenanceBots: readonly string[]) {
     this.extraEmails = new Set(agents.extraEmails.map((e) => e.toLowerCase()));
@@ -86,8 +86,8 @@ export class Classifier {
 
   private trailerAgent(trailers: readonly Trailer[]): string | null {
     for (const t of trailers) {
-      if (t.key === 'co-authored-by') {
-        const m = this.match(parseIdentity(t.value));
+      if (t.key === 'co-authored-by' && t.identity) {
+        const m = this.match(t.identity);
         if (m.agent) return m.agent;
         if (m.app) return m.app;
       }
@@ -99,11 +99,8 @@ export class Classifier {
   }
 
   private match(i: Identity): IdentityMatch {
-    let byEmail = this.seen.get(i.name);
-    if (!byEmail) this.seen.set(i.name, (byEmail = new Map()));
-    const email = i.email ?? '';
-    let m = byEmail.get(email);
-    if (!m) byEmail.set(email, (m = this.compute(i.name.toLowerCase(), email.toLowerCase())));
+    let m = this.seen.get(i);
+    if (!m) this.seen.set(i, (m = this.compute(i.name.toLowerCase(), (i.email ?? '').toLowerCase())));
     return m;
   }
 

@@ -26,11 +26,12 @@ export interface CommitDetail extends Classification {
 /**
  * JSON Lines of commit detail: what JSON.stringify writes for a CommitDetail,
  * twice as fast, because it runs for every commit. Identities repeat across
- * thousands of commits, so each is serialised once; ids, times and enum
- * values are plain ASCII by construction and need no escaping.
+ * thousands of commits as one object each (see Identities), so each is
+ * serialised once; ids, times and enum values are plain ASCII by
+ * construction and need no escaping.
  */
 export class DetailLines {
-  private readonly identities = new Map<string, Map<string, string>>();
+  private readonly identities = new Map<Identity, string>();
 
   line(d: CommitDetail): string {
     return (
@@ -42,11 +43,8 @@ export class DetailLines {
   }
 
   private identity(i: Identity): string {
-    let byEmail = this.identities.get(i.name);
-    if (!byEmail) this.identities.set(i.name, (byEmail = new Map()));
-    const email = i.email ?? '';
-    let json = byEmail.get(email);
-    if (json === undefined) byEmail.set(email, (json = JSON.stringify({ name: i.name, email: i.email })));
+    let json = this.identities.get(i);
+    if (json === undefined) this.identities.set(i, (json = JSON.stringify({ name: i.name, email: i.email })));
     return json;
   }
 }
@@ -54,7 +52,7 @@ export class DetailLines {
 /** Up to this many commits go into the record itself; more go into a JSON Lines attachment. */
 const INLINE_LIMIT = 50;
 const DETAIL_NAME = 'commits.jsonl';
-const CHUNK = 64 * 1024;
+const CHUNK = 256 * 1024;
 
 /**
  * Collects per-commit detail. Small ranges stay in memory for the record;
@@ -65,7 +63,10 @@ export class DetailSink {
   private inline: CommitDetail[] | null = [];
   private stream: PassThrough | null = null;
   private stored: Promise<Attachment> | null = null;
-  private pending = '';
+  /** Lines are encoded straight into chunks: joining them into one long string first costs more than the encoding. */
+  private chunk = Buffer.allocUnsafe(CHUNK);
+  private used = 0;
+  private full: Buffer[] = [];
   private readonly lines = new DetailLines();
 
   constructor(private readonly attach: (input: AttachmentInput) => Promise<Attachment>) {}
@@ -75,21 +76,22 @@ export class DetailSink {
       this.inline.push(detail);
       if (this.inline.length <= INLINE_LIMIT) return;
       this.open();
-      for (const d of this.inline) this.pending += this.lines.line(d);
+      for (const d of this.inline) this.write(this.lines.line(d));
       this.inline = null;
     } else {
-      this.pending += this.lines.line(detail);
+      this.write(this.lines.line(detail));
     }
   }
 
-  /** Hands buffered lines to the attachment once there is a chunk's worth, waiting while its writer is behind. */
+  /** Hands full chunks to the attachment, waiting while its writer is behind. */
   async drain(): Promise<void> {
-    if (this.pending.length >= CHUNK) await this.flush();
+    if (this.full.length > 0) await this.flush();
   }
 
   /** The inline detail, or the stored attachment once its last line is written. */
   async finish(): Promise<{ inline: CommitDetail[] } | { attachment: Attachment }> {
     if (this.inline) return { inline: this.inline };
+    this.seal();
     await this.flush();
     this.stream!.end();
     return { attachment: await this.stored! };
@@ -108,10 +110,32 @@ export class DetailSink {
     this.stored.catch(() => undefined);
   }
 
+  private write(line: string): void {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (this.used + line.length * 3 > this.chunk.length) {
+      this.seal();
+      if (line.length * 3 > CHUNK) {
+        this.full.push(Buffer.from(line, 'utf8'));
+        return;
+      }
+    }
+    this.used += this.chunk.write(line, this.used, 'utf8');
+  }
+
+  private seal(): void {
+    if (this.used === 0) return;
+    this.full.push(this.chunk.subarray(0, this.used));
+    this.chunk = Buffer.allocUnsafe(CHUNK);
+    this.used = 0;
+  }
+
   private async flush(): Promise<void> {
     const stream = this.stream!;
-    const chunk = Buffer.from(this.pending, 'utf8');
-    this.pending = '';
-    if (chunk.length > 0 && !stream.write(chunk)) await once(stream, 'drain');
+    const chunks = this.full;
+    this.full = [];
+    for (const chunk of chunks) {
+      // A store that fails takes the stream down without a 'drain'; its rejection is what ends the wait then.
+      if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), this.stored!.then(() => Promise.reject(new Error('the commit detail attachment was closed before its last line')))]);
+    }
   }
 }

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { setImmediate } from 'node:timers/promises';
-import type { Identity } from './identity.js';
 import { gitEnvironment } from './git-env.js';
+import { Identities } from './identities.js';
+import type { Identity } from './identity.js';
 import { parseTrailers, type Trailer } from './trailers.js';
 
 export interface LogCommit {
@@ -22,6 +23,15 @@ export interface LogRange {
   exclude: string | null;
 }
 
+/**
+ * `date`: git's default order, newest commit time first. It streams from the
+ * first commit, but a commit whose time is later than a child's (a skewed
+ * clock) can come before that child. `topo`: children always before parents,
+ * at the price of git walking the whole range before printing anything when
+ * the repository has no commit-graph.
+ */
+export type LogOrder = 'date' | 'topo';
+
 // Fields end in NUL, and -z ends each commit with one more, so a commit is FIELDS + 1 NULs.
 const FORMAT = `tformat:${['%H', '%P', '%an', '%ae', '%cn', '%ce', '%ct', '%(trailers:unfold,only)', '%b'].join('%x00')}%x00`;
 const FIELDS = 9;
@@ -30,14 +40,13 @@ const HEADER = 7;
 const TRAILERS = 7;
 const BODY = 8;
 
-/** The one `git log` the collector reads history with (the benchmark times the same command raw). */
-export function logArgs(range: LogRange): string[] {
+/** The `git log` the collector reads history with (the benchmark times the same command raw). */
+export function logArgs(range: LogRange, order: LogOrder = 'date'): string[] {
   return [
     '-c',
     'log.showSignature=false',
     'log',
-    // Children before parents, so the merge that landed a commit is always seen before the commit.
-    '--topo-order',
+    ...(order === 'topo' ? ['--topo-order'] : []),
     '-z',
     '--encoding=UTF-8',
     `--format=${FORMAT}`,
@@ -59,8 +68,14 @@ export class LogParser {
   private readonly markers: Buffer[];
   /** Where each field of the commit being read ends. */
   private readonly ends = new Array<number>(FIELDS + 1).fill(0);
+  /** Where markers start in the buffer being parsed, ascending, and the first one not yet passed. */
+  private hits: number[] = [];
+  private hit = 0;
 
-  constructor(markers: readonly string[] = []) {
+  constructor(
+    markers: readonly string[] = [],
+    private readonly identities = new Identities(),
+  ) {
     this.markers = markers.map((m) => Buffer.from(m, 'utf8'));
   }
 
@@ -94,19 +109,21 @@ export class LogParser {
 
   /** Reads the complete commits of `buf` from `start`; returns where the incomplete rest begins and how many NULs it holds. */
   private parse(buf: Buffer, start: number, out: LogCommit[]): { start: number; nuls: number } {
-    // One search per marker; markers are rare, so each body is then checked against a short list.
-    const hits = this.markers.flatMap((m) => occurrences(buf, m, start));
+    // One search per marker over the whole buffer; commits come in buffer order, so a cursor walks the sorted hits once.
+    const hits = this.markers.flatMap((m) => occurrences(buf, m, start)).sort((a, b) => a - b);
+    this.hits = hits;
+    this.hit = 0;
     const ends = this.ends;
     for (;;) {
       let field = 0;
+      // A byte loop: fields are short, and a native indexOf call per field costs more than scanning them.
       for (let pos = start; field <= FIELDS; field++) {
-        const nul = buf.indexOf(0, pos);
-        if (nul < 0) return { start, nuls: field };
-        ends[field] = nul;
-        pos = nul + 1;
+        while (pos < buf.length && buf[pos] !== 0) pos++;
+        if (pos === buf.length) return { start, nuls: field };
+        ends[field] = pos++;
       }
       if (ends[FIELDS] !== ends[FIELDS - 1]! + 1) throw new Error('unexpected git log output: a commit has more fields than the format asks for');
-      out.push(this.commit(buf, start, hits));
+      out.push(this.commit(buf, start));
       start = ends[FIELDS]! + 1;
     }
   }
@@ -115,23 +132,43 @@ export class LogParser {
     if (this.carry.length > 0) throw new Error('git log output ended in the middle of a commit');
   }
 
-  private commit(chunk: Buffer, start: number, hits: number[]): LogCommit {
+  /** Whether a marker starts inside [from, to); hits before `from` belong to commits already read. */
+  private markedBetween(from: number, to: number): boolean {
+    const hits = this.hits;
+    while (this.hit < hits.length && hits[this.hit]! < from) this.hit++;
+    return this.hit < hits.length && hits[this.hit]! < to;
+  }
+
+  private commit(chunk: Buffer, start: number): LogCommit {
     const ends = this.ends;
-    const header = chunk.toString('utf8', start, ends[HEADER - 1]).split('\0') as [string, string, string, string, string, string, string];
-    const [id, parents, an, ae, cn, ce, ct] = header;
+    // %H to %ct decoded as one string; author and committer are looked up by their `name\0email` slice of it.
+    const header = chunk.toString('utf8', start, ends[HEADER - 1]);
+    const h1 = header.indexOf('\0');
+    const h2 = header.indexOf('\0', h1 + 1);
+    const h3 = header.indexOf('\0', h2 + 1);
+    const h4 = header.indexOf('\0', h3 + 1);
+    const h5 = header.indexOf('\0', h4 + 1);
+    const h6 = header.indexOf('\0', h5 + 1);
+    const parents = header.slice(h1 + 1, h2);
     const trailersStart = ends[TRAILERS - 1]! + 1;
     const trailersEnd = ends[TRAILERS]!;
     const bodyStart = ends[BODY - 1]! + 1;
     const bodyEnd = ends[BODY]!;
     return {
-      id,
+      id: header.slice(0, h1),
       parents: parents === '' ? [] : parents.split(' '),
-      author: { name: an, email: ae },
-      committer: { name: cn, email: ce },
-      time: Number(ct),
-      trailers: trailersEnd > trailersStart ? parseTrailers(chunk.toString('utf8', trailersStart, trailersEnd)) : [],
-      body: hits.some((h) => h >= bodyStart && h < bodyEnd) ? chunk.toString('utf8', bodyStart, bodyEnd) : '',
+      author: this.identity(header, h2, h3, h4),
+      committer: this.identity(header, h4, h5, h6),
+      time: Number(header.slice(h6 + 1)),
+      trailers: trailersEnd > trailersStart ? parseTrailers(chunk.toString('utf8', trailersStart, trailersEnd), this.identities) : [],
+      body: this.markedBetween(bodyStart, bodyEnd) ? chunk.toString('utf8', bodyStart, bodyEnd) : '',
     };
+  }
+
+  /** The identity whose name ends at `nul`, between the separators before and after it. */
+  private identity(header: string, before: number, nul: number, after: number): Identity {
+    const key = header.slice(before + 1, after);
+    return this.identities.find(key) ?? this.identities.add(key, header.slice(before + 1, nul), header.slice(nul + 1, after));
   }
 }
 
@@ -149,8 +186,15 @@ const READ_AHEAD = 1024 * 1024;
  * history in memory: a batch per chunk of output, so the consumer awaits once
  * per chunk rather than once per commit.
  */
-export async function* readLog(dir: string, range: LogRange, signal: AbortSignal, bodyMarkers: readonly string[] = []): AsyncGenerator<LogCommit[]> {
-  const child = spawn('git', logArgs(range), { cwd: dir, env: gitEnvironment(), signal, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function* readLog(
+  dir: string,
+  range: LogRange,
+  order: LogOrder,
+  signal: AbortSignal,
+  bodyMarkers: readonly string[] = [],
+  identities = new Identities(),
+): AsyncGenerator<LogCommit[]> {
+  const child = spawn('git', logArgs(range, order), { cwd: dir, env: gitEnvironment(), signal, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     if (stderr.length < 2000) stderr += d;
@@ -181,7 +225,7 @@ export async function* readLog(dir: string, range: LogRange, signal: AbortSignal
   stdout.once('close', end);
   child.once('error', end);
 
-  const parser = new LogParser(bodyMarkers);
+  const parser = new LogParser(bodyMarkers, identities);
   try {
     for (;;) {
       const chunk = chunks.shift();

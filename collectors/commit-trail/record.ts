@@ -5,12 +5,12 @@ import { DetailSink, type CommitDetail } from './detail.js';
 import { FindingList } from './findings.js';
 import { IsoTime } from './iso-time.js';
 import { GitHubClient, repositoryFromUrl } from './github.js';
-import type { LogRange } from './git-log.js';
+import type { LogOrder, LogRange } from './git-log.js';
 import type { CommitTrailOptions, RepositoryOption } from './options.js';
 import { planRange, type Position, type RangePlan } from './range.js';
-import { commitTimes, originUrl, RepositoryProblem, signatureStatuses } from './repository.js';
+import { anyInRange, commitTimes, originUrl, RepositoryProblem, signatureStatuses, type SignatureStatus } from './repository.js';
 import type { OpenedRepository } from './target.js';
-import { emptyTotals, TrailWalk, type TrailTotals } from './trail.js';
+import { emptyTotals, OutOfOrder, TrailWalk, type TrailTotals } from './trail.js';
 
 export interface RangeRequest {
   repo: RepositoryOption;
@@ -44,6 +44,47 @@ async function githubClient(ctx: CollectorContext<CommitTrailOptions>, req: Rang
   return new GitHubClient(github.apiUrl, github.token, repository, ctx.signal);
 }
 
+interface RangePass {
+  findings: FindingList;
+  totals: TrailTotals;
+  detail: { inline: CommitDetail[] } | { attachment: Attachment };
+}
+
+function planFindings(plan: RangePlan): FindingList {
+  const findings = new FindingList();
+  for (const { code, severity, ...rest } of plan.findings) findings.add(code, severity, () => rest);
+  return findings;
+}
+
+/**
+ * One pass over the range in `order`; null when a date-ordered pass met a
+ * commit before one of its children, before anything of it is stored.
+ */
+async function readRange(
+  ctx: CollectorContext<CommitTrailOptions>,
+  req: RangeRequest,
+  plan: RangePlan,
+  range: LogRange,
+  signatures: Map<string, SignatureStatus> | null,
+  order: LogOrder,
+): Promise<RangePass | null> {
+  const o = ctx.options;
+  const findings = planFindings(plan);
+  const github = await githubClient(ctx, req, findings);
+  const sink = new DetailSink((input) => ctx.attach(input));
+  try {
+    const settings = { classifier: req.classifier, requireReview: o.requireReview, implicitReview: o.implicitReview, signatures, github, log: ctx.log };
+    const { totals, unresolved } = await new TrailWalk(settings, sink, findings, ctx.signal).run(req.opened.dir, range, order);
+    if (order === 'date' && (await anyInRange(req.opened.git, unresolved, range))) throw new OutOfOrder(unresolved[0]!);
+    return { findings, totals, detail: await sink.finish() };
+  } catch (err) {
+    sink.abandon(err as Error);
+    if (!(err instanceof OutOfOrder)) throw err;
+    ctx.log.info({ repository: req.location, reason: err.message }, 'commit times run backwards in this range; reading it again in topological order');
+    return null;
+  }
+}
+
 /** Reads one repository's range and turns it into the record draft (the caller adds the stream's positions). */
 export async function collectRange(ctx: CollectorContext<CommitTrailOptions>, req: RangeRequest): Promise<RangeRecord> {
   const o = ctx.options;
@@ -52,25 +93,14 @@ export async function collectRange(ctx: CollectorContext<CommitTrailOptions>, re
   // git would quietly report every SSH signature as untrusted; a missing file is a configuration problem, not unsigned commits.
   if (o.requireSigned && allowedSigners && !existsSync(allowedSigners)) throw new RepositoryProblem(`the allowed signers file ${allowedSigners} does not exist`);
   const plan = await planRange({ git: opened.git, branch: opened.branch, end: req.end, previous: req.previous, continuityLost: req.continuityLost, window: o.window });
-  const findings = new FindingList();
-  for (const { code, severity, ...rest } of plan.findings) findings.add(code, severity, () => rest);
-
-  let totals = emptyTotals();
-  let detail: { inline: CommitDetail[] } | { attachment: Attachment } = { inline: [] };
+  let pass: RangePass = { findings: planFindings(plan), totals: emptyTotals(), detail: { inline: [] } };
   if (plan.to !== null && plan.to !== plan.from) {
     const range: LogRange = { to: plan.to, exclude: plan.from };
     const signatures = o.requireSigned ? await signatureStatuses(opened.dir, range, allowedSigners, ctx.signal) : null;
-    const github = await githubClient(ctx, req, findings);
-    const sink = new DetailSink((input) => ctx.attach(input));
-    try {
-      const settings = { classifier: req.classifier, requireReview: o.requireReview, implicitReview: o.implicitReview, signatures, github, log: ctx.log };
-      totals = await new TrailWalk(settings, sink, findings, ctx.signal).run(opened.dir, range);
-      detail = await sink.finish();
-    } catch (err) {
-      sink.abandon(err as Error);
-      throw err;
-    }
+    // git's date order streams at once; the rare range with commit times running backwards is read again in topological order.
+    pass = (await readRange(ctx, req, plan, range, signatures, 'date')) ?? (await readRange(ctx, req, plan, range, signatures, 'topo'))!;
   }
+  const { findings, totals, detail } = pass;
 
   const times = await commitTimes(opened.git, [plan.from, plan.to].filter((id) => id !== null));
   const iso = new IsoTime();

@@ -1,7 +1,7 @@
 import type { LogCommit } from './git-log.js';
-import { identityKeys, parseIdentity, sameIdentity, type Identity } from './identity.js';
+import { identityKeys, sameIdentity, type Identity } from './identity.js';
 import type { CommitClass } from './options.js';
-import { trailerValues } from './trailers.js';
+import { hasTrailer, trailerIdentities } from './trailers.js';
 
 /** Where a review claim comes from; `implicit` is a merger or committer other than the author, as OpenSSF Scorecard counts it. */
 export type Via = 'reviewed-by' | 'approved-by' | 'gerrit' | 'implicit' | 'github';
@@ -37,10 +37,10 @@ const PLATFORM_COMMITTERS = new Set(['noreply@github.com']);
 /** Reviewers a commit names in its own trailers (Gerrit and kernel style). */
 export function trailerCandidates(c: LogCommit): Candidate[] {
   if (c.trailers.length === 0) return [];
-  const gerrit = trailerValues(c.trailers, 'reviewed-on').length > 0;
+  const gerrit = hasTrailer(c.trailers, 'reviewed-on');
   return [
-    ...trailerValues(c.trailers, 'reviewed-by').map((v) => ({ identity: parseIdentity(v), via: gerrit ? ('gerrit' as const) : ('reviewed-by' as const) })),
-    ...trailerValues(c.trailers, 'approved-by').map((v) => ({ identity: parseIdentity(v), via: 'approved-by' as const })),
+    ...trailerIdentities(c.trailers, 'reviewed-by').map((identity) => ({ identity, via: gerrit ? ('gerrit' as const) : ('reviewed-by' as const) })),
+    ...trailerIdentities(c.trailers, 'approved-by').map((identity) => ({ identity, via: 'approved-by' as const })),
   ];
 }
 
@@ -61,13 +61,13 @@ export function landingCandidates(c: LogCommit, implicit: boolean): Candidate[] 
 /** Everyone who wrote a change: its author and its `Co-authored-by` trailers. */
 export function changeAuthors(c: LogCommit): Identity[] {
   if (c.trailers.length === 0) return [c.author];
-  return [c.author, ...trailerValues(c.trailers, 'co-authored-by').map(parseIdentity)];
+  return [c.author, ...trailerIdentities(c.trailers, 'co-authored-by')];
 }
 
 /** Decides which named reviewers count: humans other than the change's authors. */
 export class ReviewJudge {
-  // The same few people review thousands of commits; their keys are worked out once.
-  private readonly keys = new Map<string, Map<string, string[]>>();
+  // The same few people review thousands of commits, as one object each (see Identities); their keys are worked out once.
+  private readonly keys = new Map<Identity, string[]>();
 
   constructor(private readonly classOf: (i: Identity) => CommitClass) {}
 
@@ -103,11 +103,8 @@ export class ReviewJudge {
   }
 
   private keysOf(i: Identity): string[] {
-    let byEmail = this.keys.get(i.name);
-    if (!byEmail) this.keys.set(i.name, (byEmail = new Map()));
-    const email = i.email ?? '';
-    let k = byEmail.get(email);
-    if (!k) byEmail.set(email, (k = identityKeys(i)));
+    let k = this.keys.get(i);
+    if (!k) this.keys.set(i, (k = identityKeys(i)));
     return k;
   }
 }

@@ -3,7 +3,8 @@ import { MESSAGE_MARKERS, type Classification, type Classifier, type Signal } fr
 import type { DetailSink } from './detail.js';
 import type { FindingList } from './findings.js';
 import type { GitHubClient, PullRequestReviews } from './github.js';
-import { readLog, type LogCommit, type LogRange } from './git-log.js';
+import { readLog, type LogCommit, type LogOrder, type LogRange } from './git-log.js';
+import { Identities } from './identities.js';
 import { formatIdentity, type Identity } from './identity.js';
 import { IsoTime } from './iso-time.js';
 import { LandingTracker, type Landing } from './landing.js';
@@ -49,6 +50,14 @@ interface Assessment {
   outcome: ReviewOutcome;
 }
 
+/** A date-ordered pass met a commit before one of its children: its commit times run backwards somewhere. */
+export class OutOfOrder extends Error {
+  override name = 'OutOfOrder';
+  constructor(id: string) {
+    super(`git log listed ${id} before a commit that has it as a parent`);
+  }
+}
+
 const UNREVIEWED_SEVERITY: Record<CommitClass, 'high' | 'medium'> = { agent: 'high', human: 'medium', bot: 'medium' };
 const NO_REVIEW: ReviewOutcome = { reviewers: [], review: 'none', selfApproved: false, agentReviewer: false };
 
@@ -73,6 +82,7 @@ export class TrailWalk {
   readonly totals = emptyTotals();
   private readonly judge: ReviewJudge;
   private readonly time = new IsoTime();
+  private readonly identities = new Identities();
   private github: GitHubClient | null;
 
   constructor(
@@ -85,17 +95,28 @@ export class TrailWalk {
     this.github = settings.github;
   }
 
-  async run(dir: string, range: LogRange): Promise<TrailTotals> {
+  /**
+   * Reads the range in `order`. Returns what was not seen but referred to, so
+   * the caller can tell a date-ordered pass that met a commit before one of
+   * its children (see LandingTracker); throws OutOfOrder when that is plain
+   * already during the pass.
+   */
+  async run(dir: string, range: LogRange, order: LogOrder): Promise<{ totals: TrailTotals; unresolved: string[] }> {
     const tracker = new LandingTracker<LandingInfo>(range.to, (c) => ({ candidates: landingCandidates(c, this.settings.implicitReview) }));
-    for await (const batch of readLog(dir, range, this.signal, MESSAGE_MARKERS)) {
+    for await (const batch of readLog(dir, range, order, this.signal, MESSAGE_MARKERS, this.identities)) {
       for (const c of batch) {
-        const a = this.assess(c, tracker.place(c));
+        const landing = tracker.place(c);
+        if (!landing) {
+          if (order === 'date') throw new OutOfOrder(c.id);
+          throw new Error(`git log listed ${c.id} before any commit that has it as a parent; cannot tell how it reached the branch`);
+        }
+        const a = this.assess(c, landing);
         if (a.required && a.outcome.review === 'none' && (this.github || a.landing.info.pull)) await this.addApprovals(a);
         this.conclude(a);
       }
       await this.sink.drain();
     }
-    return this.totals;
+    return { totals: this.totals, unresolved: tracker.unresolved() };
   }
 
   private assess(c: LogCommit, landing: Landing<LandingInfo>): Assessment {
@@ -130,8 +151,8 @@ export class TrailWalk {
     }
     const pull = info.pull;
     if (!pull) return;
-    const approvals = pull.approvers.map((p): Candidate => ({ identity: { name: p.login, email: null }, via: 'github' }));
-    a.outcome = this.judge.judge([...a.authors, { name: pull.author, email: null }], [...a.candidates, ...approvals]);
+    const approvals = pull.approvers.map((p): Candidate => ({ identity: this.identities.login(p.login), via: 'github' }));
+    a.outcome = this.judge.judge([...a.authors, this.identities.login(pull.author)], [...a.candidates, ...approvals]);
   }
 
   private conclude(a: Assessment): void {

@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/helpers/tmp.js';
+import { ALICE, BOB, TestRepo } from './git-fixture.js';
+import { codes, detailOf, runTrail } from './run.js';
+
+const CLAUDE = '\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>';
+
+/**
+ * An agent change S, merged with a review by M1 and contained again in a
+ * later branch merged without one by M2, but committed on a clock two hours
+ * fast. git's date order then lists S before M1, so a pass that trusted it
+ * would credit S to M2 and call it unreviewed.
+ */
+async function skewedHistory(dir: string): Promise<{ repo: TestRepo; root: string; s: string; m1: string; m2: string }> {
+  const repo = await TestRepo.create(join(dir, 'repo'));
+  const root = await repo.commit({ message: 'root', at: '2026-02-01T09:00:00Z' });
+  const s = await repo.commit({ message: `Add cache${CLAUDE}`, at: '2026-02-01T12:00:00Z', parents: [root] }, 'agent');
+  const t1 = await repo.commit({ message: 'Build on the cache', at: '2026-02-01T10:30:00Z', parents: [s] }, 'follow-up');
+  const m1 = await repo.merge(s, { message: `Merge agent\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, at: '2026-02-01T10:00:00Z', author: ALICE });
+  const m2 = await repo.merge(t1, { message: 'Merge follow-up', at: '2026-02-01T11:00:00Z', author: ALICE });
+  return { repo, root, s, m1, m2 };
+}
+
+describe('commit-trail with commit times running backwards', () => {
+  it('notices that date order put a commit before its merge and reads the whole history again in topological order', async () => {
+    const dir = await tempDir();
+    const { repo, s, m1, m2 } = await skewedHistory(dir);
+    // The premise: git's default order does list S before M1.
+    const order = (await repo.git(['log', '--format=%H', 'main'])).split('\n');
+    expect(order.indexOf(s)).toBeLessThan(order.indexOf(m1));
+
+    const { records } = await runTrail(dir, { repos: [{ path: repo.dir, branch: 'main' }] });
+    const record = records[0]!;
+    expect(detailOf(record, s)).toMatchObject({ class: 'agent', landedBy: m1, review: 'explicit' });
+    expect(detailOf(record, m2)).toMatchObject({ landedBy: m2 });
+    expect(codes(record)).toEqual([]);
+    expect(record.status).toBe('pass');
+  });
+
+  it('does the same for a range that starts after the first commit', async () => {
+    const dir = await tempDir();
+    const { repo, root, s, m1 } = await skewedHistory(dir);
+    const { records } = await runTrail(dir, { repos: [{ path: repo.dir, branch: 'main' }], window: { since: '2026-02-01T09:30:00Z' } });
+    const record = records[0]!;
+    expect((record.data as { range: { from: { commit: string } } }).range.from.commit).toBe(root);
+    expect(detailOf(record, s)).toMatchObject({ landedBy: m1, review: 'explicit' });
+    expect(record.status).toBe('pass');
+  });
+});
