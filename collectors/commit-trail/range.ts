@@ -26,7 +26,7 @@ export interface RangeInput {
   /** End of the window, in seconds since the epoch. */
   end: number;
   previous: Position | undefined;
-  /** The stream has a previous record, but it does not say where its ranges ended (a collector error record). */
+  /** The collector has a previous record, but it does not say where its ranges ended. */
   continuityLost: boolean;
   window: WindowOption | undefined;
 }

@@ -4,7 +4,7 @@ import type { EvidenceRecord } from '../record/types.js';
 import { validateRecord } from '../record/validate.js';
 import { recordKey } from '../store/layout.js';
 import type { EvidenceStore } from '../store/types.js';
-import { readHead } from './head.js';
+import { readHead, readLastCollected, writtenByAgent } from './head.js';
 
 export class InvalidRecordError extends Error {
   override name = 'InvalidRecordError';
@@ -30,15 +30,27 @@ export class StreamWriter {
     private readonly store: EvidenceStore,
     readonly stream: string,
     private head: EvidenceRecord | null,
+    private collected: EvidenceRecord | null,
   ) {}
 
   static async open(store: EvidenceStore, stream: string): Promise<StreamWriter> {
-    return new StreamWriter(store, stream, await readHead(store, stream));
+    const head = await readHead(store, stream);
+    const collected = head && writtenByAgent(head) ? await readLastCollected(store, stream) : head;
+    return new StreamWriter(store, stream, head, collected);
   }
 
   /** The newest record of the stream, written by this writer or found in the store. */
   get previous(): EvidenceRecord | null {
     return this.head;
+  }
+
+  /**
+   * The newest record the collector itself produced. The agent's notices and
+   * failure records are passed over: they carry no collector state, and a
+   * collector that resumed from them would lose its place.
+   */
+  get lastCollected(): EvidenceRecord | null {
+    return this.collected;
   }
 
   append(input: Omit<BuildInput, 'stream' | 'previous' | 'storage'>): Promise<EvidenceRecord> {
@@ -48,6 +60,7 @@ export class StreamWriter {
       if (problems.length > 0) throw new InvalidRecordError(this.stream, problems);
       await this.store.put(recordKey(this.stream, record.seq, record.observedAt), recordBytes(record));
       this.head = record;
+      if (!writtenByAgent(record)) this.collected = record;
       return record;
     });
     this.queue = next.catch(() => undefined);

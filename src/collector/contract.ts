@@ -47,7 +47,12 @@ export interface CollectorContext<Options = unknown> {
   describeStore(): Promise<Immutability & { url: string }>;
   /** The daemon's HTTP server; absent in a snapshot, which serves nothing. */
   readonly http?: RouteRegistry;
-  /** The newest record of this stream before this run, for incremental collection. */
+  /**
+   * The newest record this collector produced in its stream before this run,
+   * for incremental collection. Records the agent writes about the stream (a
+   * failed, skipped or missed run; subject kind `collector`, reserved for
+   * them) are passed over.
+   */
   readonly previous: EvidenceRecord | null;
 }
 

@@ -129,7 +129,7 @@ async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise
     attach: (input) => storeAttachment(env.store, input, runSignal.signal),
     describeStore: async () => ({ url: env.store.url, ...(await env.store.describe()) }),
     ...(env.routes ? { http: env.routes } : {}),
-    previous: writer.previous,
+    previous: writer.lastCollected,
   };
 
   let iterator: AsyncIterator<RecordDraft> | undefined;

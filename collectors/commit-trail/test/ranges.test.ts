@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCollectors } from '../../../src/collector/runner.js';
+import { runCollectors, writeNotice } from '../../../src/collector/runner.js';
 import type { EvidenceRecord } from '../../../src/record/types.js';
 import { FileStore } from '../../../src/store/file-store.js';
 import { collectorOf, environment, instance } from '../../../test/helpers/fixtures.js';
@@ -136,21 +136,29 @@ describe('commit-trail ranges', () => {
     expect(dataOf(r).range).toMatchObject({ from: { commit: before }, to: { commit: after } });
   });
 
-  it('says so when the newest record of the stream is a collector error that carries no positions', async () => {
+  it('resumes from its own last record past a failed run and the agent\'s notices, on later days and after a restart', async () => {
     const dir = await tempDir();
     const repo = await TestRepo.create(join(dir, 'repo'));
-    await repo.commit({ message: 'one', at: '2026-02-01T10:00:00Z' });
+    const c1 = await repo.commit({ message: 'one', at: '2026-02-01T10:00:00Z' });
+    const options = { repos: [{ path: 'repo', branch: 'main' }] };
+    await runTrail(dir, options, fixedClock('2026-02-02T00:00:00Z'));
+
+    // A later day: the same stream gets a failed run, then a notice about a skipped one (each through a fresh writer, as after a restart).
     const store = new FileStore(join(dir, 'evidence'));
+    const env = environment(store, { configDir: dir, clock: fixedClock('2026-02-03T00:00:00Z') });
     const failing = collectorOf('commit-trail', async function* () {
       yield* [];
       throw new Error('killed half way');
     });
-    await runCollectors([instance('commits', failing)], environment(store, { configDir: dir }));
+    await runCollectors([instance('commits', failing)], env);
+    const notice = await writeNotice(instance('commits', failing), { subject: { kind: 'collector', id: 'commits' }, status: 'info', summary: 'A run was skipped.', data: { notice: 'run-skipped' } }, env);
+    expect(notice.seq).toBe(2);
 
-    const r = (await runTrail(dir, { repos: [{ path: 'repo', branch: 'main' }] })).records[0]!;
-    expect(r.seq).toBe(1);
-    expect(codes(r)).toEqual(['range-restarted:']);
-    expect(dataOf(r).range).toMatchObject({ from: null, basis: 'history' });
-    expect(commitsOf(r)).toHaveLength(1);
+    const c2 = await repo.commit({ message: 'two', at: '2026-02-03T10:00:00Z' });
+    const r = (await runTrail(dir, options, fixedClock('2026-02-04T00:00:00Z'))).records[0]!;
+    expect(r.seq).toBe(3);
+    expect(codes(r)).toEqual([]);
+    expect(dataOf(r).range).toMatchObject({ from: { commit: c1 }, to: { commit: c2 }, basis: 'previous' });
+    expect(ids(r)).toEqual([c2]);
   });
 });
