@@ -72,6 +72,27 @@ describe('signed checkpoints', () => {
     expect((await verifyStore(store, { trustedKey: trusted })).problems.map((p) => p.kind)).toEqual(['checkpoint-head-missing']);
   });
 
+  it('verifies a --to window without calling the heads of later checkpoints missing, yet still catches a cut inside it', async () => {
+    const root = await tempDir();
+    const store = new FileStore(root);
+    const signer = keyBundleSigner(parsePrivateKey(generateP256().privatePem, 'test key'));
+    const c = collectorOf('c', async function* () {
+      yield draft(1);
+      yield draft(2);
+    });
+    // Days apart, so the window's end falls between the two runs and their checkpoints.
+    for (const start of [Date.parse('2026-03-01T12:00:00Z'), Date.parse('2026-04-01T12:00:00Z')]) {
+      const clock = steppingClock(start);
+      const outcomes = await runCollectors([instance('c', c)], environment(store, { clock }));
+      await writeCheckpoint(store, 'test-agent', signer, clock.now(), new Map([[outcomes[0]!.stream, outcomes[0]!.head!]]));
+    }
+    const to = new Date('2026-03-31T23:59:59Z');
+    expect((await verifyStore(store, { to })).problems).toEqual([]);
+
+    await rm(join(root, KEY(1)));
+    expect((await verifyStore(store, { to })).problems.map((p) => p.kind)).toContain('checkpoint-head-missing');
+  });
+
   it('reports a removed checkpoint as a break in the checkpoint chain', async () => {
     const { root, store, signer, clock } = await signedStore();
     await writeCheckpoint(store, 'test-agent', signer, clock.now(), new Map());

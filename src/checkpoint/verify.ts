@@ -50,12 +50,13 @@ async function load(store: EvidenceStore, key: string, trustedKey: KeyObject | u
   }
 }
 
-function checkHead(stream: string, head: StreamHead, facts: readonly RecordFacts[] | undefined, at: string, problems: VerifyProblem[]): void {
+function checkHead(stream: string, head: StreamHead, facts: readonly RecordFacts[] | undefined, at: string, afterWindow: boolean, problems: VerifyProblem[]): void {
   const record = facts?.find((f) => f.seq === head.seq);
   const first = facts?.[0]?.seq ?? 0;
+  const last = facts?.at(-1)?.seq ?? -1;
   if (!record) {
-    // Outside a --from window is not missing; after the last record it is: the stream was cut back.
-    if (head.seq >= first) {
+    // Outside the window is not missing: before --from, or after --to in a checkpoint made after it. Otherwise the stream was cut back.
+    if (head.seq >= first && !(afterWindow && head.seq > last)) {
       problems.push({ kind: 'checkpoint-head-missing', key: at, stream, seq: head.seq, message: `the checkpoint vouches for record ${head.seq} of ${stream}, which is not in the store` });
     }
   } else if (record.hash !== head.hash) {
@@ -76,6 +77,8 @@ export async function verifyCheckpoints(
   problems: VerifyProblem[],
   warnings: string[],
   versionOf: VersionOf = () => undefined,
+  /** The end of a `verify --to` window: records after it were not read. */
+  to?: Date,
 ): Promise<CheckpointSummary> {
   const byAgent = new Map<string, string[]>();
   for await (const key of store.list(CHECKPOINTS_PREFIX)) {
@@ -102,7 +105,8 @@ export async function verifyCheckpoints(
       } else if (checkpoint.seq !== expectedSeq || checkpoint.prev !== (before?.hash ?? null)) {
         problems.push({ kind: 'checkpoint-chain', key, message: `expected checkpoint ${expectedSeq} linking to ${before?.hash ?? 'null'}, found ${checkpoint.seq} linking to ${String(checkpoint.prev)}` });
       }
-      for (const [stream, head] of Object.entries(checkpoint.heads)) checkHead(stream, head, streams.get(stream), key, problems);
+      const afterWindow = to !== undefined && Date.parse(checkpoint.createdAt) > to.getTime();
+      for (const [stream, head] of Object.entries(checkpoint.heads)) checkHead(stream, head, streams.get(stream), key, afterWindow, problems);
       if (!lastCreatedAt || checkpoint.createdAt > lastCreatedAt) lastCreatedAt = checkpoint.createdAt;
       latestHeads.set(agent, checkpoint.heads);
       before = loaded;

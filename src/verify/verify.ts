@@ -137,7 +137,7 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
   });
 
   const warnings: string[] = [];
-  const checkpoints = await verifyCheckpoints(store, factsByStream, options.trustedKey, problems, warnings, (key) => oldestVersion(versions, key));
+  const checkpoints = await verifyCheckpoints(store, factsByStream, options.trustedKey, problems, warnings, (key) => oldestVersion(versions, key), options.to);
 
   return {
     store: store.url,
