@@ -100,6 +100,14 @@ describe('signed checkpoints', () => {
     expect((await verifyStore(store)).problems).toEqual([expect.objectContaining({ kind: 'checkpoint-chain', key: 'checkpoints/test-agent/000000000002.json' })]);
   });
 
+  it('refuses to write a checkpoint after a corrupt one, naming it and what to run', async () => {
+    const { root, store, signer, clock } = await signedStore();
+    await edit(join(root, 'checkpoints/test-agent/000000000001.json'), (t) => t.slice(0, 40));
+    await expect(writeCheckpoint(store, 'test-agent', signer, clock.now(), new Map())).rejects.toThrow(
+      /previous checkpoint checkpoints\/test-agent\/000000000001\.json cannot be read .*evidence-agent verify/,
+    );
+  });
+
   it('warns about records written after the newest checkpoint', async () => {
     const { store, trusted, clock } = await signedStore();
     await runCollectors([instance('c', collectorOf('c', async function* () { yield draft(9); }))], environment(store, { clock }));

@@ -36,8 +36,21 @@ export async function writeCheckpoint(
   let prev: string | null = null;
   if (previousKey) {
     const bytes = await store.get(previousKey);
-    const payload = readPayload(JSON.parse(Buffer.from(bytes!).toString('utf8')));
-    seq = (JSON.parse(payload.toString('utf8')) as Checkpoint).seq + 1;
+    let payload: Buffer;
+    let previous: Checkpoint;
+    try {
+      if (!bytes) throw new Error('it is listed but cannot be read');
+      payload = readPayload(JSON.parse(Buffer.from(bytes).toString('utf8')));
+      previous = JSON.parse(payload.toString('utf8')) as Checkpoint;
+      if (!Number.isInteger(previous.seq)) throw new Error('its payload has no checkpoint sequence number');
+    } catch (err) {
+      throw new Error(
+        `the previous checkpoint ${previousKey} cannot be read (${(err as Error).message}), so the next one cannot link to it; ` +
+          'run `evidence-agent verify --trusted-key <public key>` to see what happened to it',
+        { cause: err },
+      );
+    }
+    seq = previous.seq + 1;
     prev = payloadHash(payload);
   }
   const checkpoint: Checkpoint = {
