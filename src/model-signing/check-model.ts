@@ -1,8 +1,8 @@
 import { relative, resolve, sep } from 'node:path';
 import type { Finding } from '../record/types.js';
-import { hashModelFiles, hashStream, type ResourceDigest } from './hash-model.js';
+import { hashModelFiles, hashStream, ModelHashError, type ResourceDigest } from './hash-model.js';
 import { bucketReader, isRemote, readSignatureText, type RemoteSettings } from './model-location.js';
-import { listModelFiles, ModelFilesError } from './model-files.js';
+import { ignoreMatcher, listModelFiles, ModelFilesError } from './model-files.js';
 import { ModelCheckError, modelFinding } from './problems.js';
 import { verifySigner, type SignerPolicy, type VerifiedSigner } from './signers.js';
 import { DEFAULT_IGNORES, parseBundle, parseStatement, payloadOf, type Manifest, type Serialization } from './statement.js';
@@ -40,28 +40,44 @@ function ignoreList(modelPath: string, serialization: Serialization, extra: stri
     const prefix = `${modelPath.replace(/\/+$/, '')}/`;
     if (signaturePath.startsWith(prefix)) ignores.push(signaturePath.slice(prefix.length));
   } else {
-    const rel = relative(resolve(modelPath), resolve(signaturePath));
-    if (!rel.startsWith('..') && rel !== '') ignores.push(rel.split(sep).join('/'));
+    const rel = relativeName(modelPath, signaturePath);
+    if (!rel.startsWith('..') && rel !== '.') ignores.push(rel);
   }
   return [...new Set(ignores)];
 }
 
-function isIgnored(name: string, ignores: string[]): boolean {
-  return ignores.some((i) => name === i || name.startsWith(`${i}/`));
+/** A local path as a '/'-separated name relative to the model; '.' for the model itself. */
+function relativeName(modelPath: string, path: string): string {
+  return relative(resolve(modelPath), resolve(path)).split(sep).join('/') || '.';
+}
+
+/** A `model-unreadable` problem: what could not be read, the cause, and what to do about it. */
+function unreadable(what: string, cause: unknown, advice: string, ref?: string): ModelCheckError {
+  return new ModelCheckError('model-unreadable', `${what}: ${cause instanceof Error ? cause.message : String(cause)}; ${advice}`, ref);
 }
 
 async function hashRemote(modelPath: string, ignores: string[], options: ModelCheckOptions): Promise<{ resources: ResourceDigest[]; totalBytes: number; seconds: number }> {
   const started = performance.now();
+  const base = modelPath.replace(/\/+$/, '');
+  const isIgnored = ignoreMatcher(ignores);
   const reader = await bucketReader(modelPath, options);
   try {
+    const names: string[] = [];
+    try {
+      // A key ending in '/' is a zero-byte folder marker (the S3 console makes them), not a file of the model.
+      for await (const name of reader.list('')) if (!name.endsWith('/') && !isIgnored(name)) names.push(name);
+    } catch (err) {
+      throw unreadable(`cannot list the objects under ${base}/`, err, "check the bucket and prefix, and that the agent's credentials may list them");
+    }
     const resources: ResourceDigest[] = [];
-    for await (const name of reader.list('')) {
-      if (isIgnored(name, ignores)) continue;
+    for (const name of names) {
       options.signal?.throwIfAborted();
-      const body = await reader.open(name);
-      if (!body) continue;
-      const { digest, size } = await hashStream(body);
-      resources.push({ name, digest, size });
+      try {
+        const body = await reader.open(name);
+        if (body) resources.push({ name, ...(await hashStream(body)) });
+      } catch (err) {
+        throw unreadable(`cannot read ${base}/${name}`, err, "check that the object still exists and that the agent's credentials may read it", name);
+      }
     }
     return { resources, totalBytes: resources.reduce((n, r) => n + r.size, 0), seconds: (performance.now() - started) / 1000 };
   } finally {
@@ -104,7 +120,9 @@ function compare(manifest: Manifest, actual: ResourceDigest[], allowUnsigned: bo
 export async function checkModel(modelPath: string, signaturePath: string, options: ModelCheckOptions): Promise<ModelCheck> {
   const check: ModelCheck = { path: modelPath, signaturePath, findings: [], fileCount: 0, totalBytes: 0, hashSeconds: 0 };
   try {
-    const text = await readSignatureText(signaturePath, options);
+    const text = await readSignatureText(signaturePath, options).catch((err: unknown) => {
+      throw unreadable(`cannot read the signature ${signaturePath}`, err, 'check that the agent may read it');
+    });
     if (text === null) throw new ModelCheckError('signature-missing', `no signature at ${signaturePath}`, signaturePath);
     const bundle = parseBundle(text, signaturePath);
     check.signer = await verifySigner(bundle, options.policy);
@@ -123,9 +141,25 @@ export async function checkModel(modelPath: string, signaturePath: string, optio
     check.hashSeconds = hashed.seconds;
     check.findings.push(...compare(manifest, hashed.resources, options.allowUnsignedFiles));
   } catch (err) {
-    if (err instanceof ModelCheckError) check.findings.push(modelFinding(err.code, err.message, err.ref));
-    else if (err instanceof ModelFilesError) check.findings.push(modelFinding(/symlink/i.test(err.message) ? 'symlink-refused' : 'model-unreadable', err.message));
-    else throw err;
+    // Only a stopped run ends the caller's loop; any other problem is this model's, and the models after it still get their records.
+    if (options.signal?.aborted) throw err;
+    const problem = asProblem(err, modelPath);
+    check.findings.push(modelFinding(problem.code, problem.message, problem.ref));
   }
   return check;
+}
+
+/** What stopped the check of one model, as the one problem its record reports. */
+function asProblem(err: unknown, modelPath: string): ModelCheckError {
+  if (err instanceof ModelCheckError) return err;
+  if (err instanceof ModelFilesError) return new ModelCheckError(/symlink/i.test(err.message) ? 'symlink-refused' : 'model-unreadable', err.message);
+  if (err instanceof ModelHashError) {
+    return unreadable(
+      `cannot read ${err.path}`,
+      err,
+      'it was removed, replaced or cut short while it was hashed, or the agent may not read it: make it readable and leave the model unchanged while it is checked',
+      relativeName(modelPath, err.path),
+    );
+  }
+  return unreadable(`cannot check ${modelPath}`, err, 'the model was not checked; fix the cause and run again');
 }

@@ -30,9 +30,7 @@ export interface ListModelFilesOptions {
  * link is walked as a directory. The root itself is always followed: the caller named it.
  */
 export async function listModelFiles(root: string, options: ListModelFilesOptions): Promise<ModelFile[]> {
-  const ignore = options.ignorePaths.map(normalizeIgnorePath);
-  const isIgnored = (name: string) =>
-    ignore.some((entry) => entry === '.' || name === entry || name.startsWith(`${entry}/`));
+  const isIgnored = ignoreMatcher(options.ignorePaths);
 
   const rootStat = await statOrThrow(root);
   if (rootStat.isFile()) return isIgnored('.') ? [] : [{ name: '.', path: root, size: rootStat.size }];
@@ -91,6 +89,16 @@ export function compareModelNames(a: string, b: string): number {
     i += ca > 0xffff ? 2 : 1;
   }
   return a.length - b.length;
+}
+
+/**
+ * Whether a '/'-separated name relative to the model is left out by ignore paths ('sub', 'sub/', './sub'
+ * hide a file or a whole directory; '.' hides everything). Models on disk and in buckets share it, so the
+ * same option leaves out the same files wherever the model is.
+ */
+export function ignoreMatcher(ignorePaths: readonly string[]): (name: string) => boolean {
+  const ignore = ignorePaths.map(normalizeIgnorePath);
+  return (name) => ignore.some((entry) => entry === '.' || name === entry || name.startsWith(`${entry}/`));
 }
 
 function normalizeIgnorePath(entry: string): string {

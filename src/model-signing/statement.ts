@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { compareModelNames } from './model-files.js';
 import { ModelCheckError } from './problems.js';
 
 export const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -30,7 +31,11 @@ export interface Manifest {
   serialization: Serialization;
   /** Resource name -> lowercase hex digest. */
   resources: Map<string, string>;
-  /** sha256 over the raw resource digests in listed order; for legacy signatures, computed the same way over sorted names. */
+  /**
+   * sha256 over the raw resource digests in listed order. A legacy signature has none: it is computed over
+   * its subjects in the order the OpenSSF tool gives the manifest it reads from one (compareModelNames),
+   * so it equals the digest of a v1.0 signature of the same files.
+   */
   subjectDigest: string;
 }
 
@@ -104,7 +109,7 @@ export function parseStatement(payload: Buffer): Manifest {
       if (typeof s.name !== 'string' || typeof s.digest?.sha256 !== 'string') throw new ModelCheckError('signature-invalid', 'a legacy subject lacks a name or sha256 digest');
       resources.set(s.name, s.digest.sha256);
     }
-    const sorted = [...resources.keys()].sort();
+    const sorted = [...resources.keys()].sort(compareModelNames);
     return {
       format: 'legacy-v0.1',
       modelName: '',

@@ -34,11 +34,17 @@ async function signedModel(): Promise<Fixture> {
   await writeFile(join(dir, 'release.pem'), keys.privatePem);
   await writeFile(join(dir, 'release.pub'), keys.publicPem);
   const { subjectDigest } = await signModel(model, { privateKey: parsePrivateKey(keys.privatePem, 'k') });
+  const f = { dir, model, keyFile: join(dir, 'release.pub'), subjectDigest };
+  await approve(f, subjectDigest);
+  return f;
+}
+
+/** Writes a ledger that approves this subject digest for fraud-detector. */
+async function approve(f: Pick<Fixture, 'dir'>, subjectDigest: string): Promise<void> {
   await writeFile(
-    join(dir, 'approved-models.yaml'),
+    join(f.dir, 'approved-models.yaml'),
     `- { name: fraud-detector, version: "12", digest: "sha256:${subjectDigest}", approvedBy: alice@example.com, approvedAt: "2026-11-01T10:00:00Z" }\n`,
   );
-  return { dir, model, keyFile: join(dir, 'release.pub'), subjectDigest };
 }
 
 async function run(f: Fixture, extra: Record<string, unknown> = {}, model: Record<string, unknown> = {}) {
@@ -54,6 +60,25 @@ async function editSignature(f: Fixture, change: (bundle: Record<string, any>) =
   const bundle = JSON.parse(await readFile(path, 'utf8')) as Record<string, any>;
   change(bundle);
   await writeFile(path, JSON.stringify(bundle));
+}
+
+const releaseKey = async (f: Fixture) => parsePrivateKey(await readFile(join(f.dir, 'release.pem'), 'utf8'), 'k');
+
+/** Re-signs the model as model_signing 0.2 did: the Digests/v0.1 predicate, one subject per file, in the order given. */
+async function signLegacy(f: Fixture, names: string[]): Promise<void> {
+  const digest = async (p: string) => createHash('sha256').update(await readFile(join(f.model, p))).digest('hex');
+  const statement = {
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: await Promise.all(names.map(async (name) => ({ name, digest: { sha256: await digest(name) }, annotations: { actual_hash_algorithm: 'file-sha256' } }))),
+    predicateType: 'https://model_signing/Digests/v0.1',
+    predicate: { unused: 'Unused predicate' },
+  };
+  const key = await releaseKey(f);
+  const payload = Buffer.from(JSON.stringify(statement, null, 2));
+  await editSignature(f, (b) => {
+    b.dsseEnvelope.payload = payload.toString('base64');
+    b.dsseEnvelope.signatures[0].sig = sign('sha256', preAuthEncoding('application/vnd.in-toto+json', payload), key).toString('base64');
+  });
 }
 
 describe('model-signatures with keys and models made in the test', () => {
@@ -132,24 +157,48 @@ describe('model-signatures with keys and models made in the test', () => {
 
   it('accepts a legacy Digests/v0.1 signature and says so', async () => {
     const f = await signedModel();
-    const digest = async (p: string) => createHash('sha256').update(await readFile(join(f.model, p))).digest('hex');
-    const names = ['config.json', 'tokenizer/vocab.txt', 'weights.bin'];
-    const statement = {
-      _type: 'https://in-toto.io/Statement/v1',
-      subject: await Promise.all(names.map(async (name) => ({ name, digest: { sha256: await digest(name) }, annotations: { actual_hash_algorithm: 'file-sha256' } }))),
-      predicateType: 'https://model_signing/Digests/v0.1',
-      predicate: { unused: 'Unused predicate' },
-    };
-    const key = parsePrivateKey(await readFile(join(f.dir, 'release.pem'), 'utf8'), 'k');
-    const payload = Buffer.from(JSON.stringify(statement, null, 2));
-    await editSignature(f, (b) => {
-      b.dsseEnvelope.payload = payload.toString('base64');
-      b.dsseEnvelope.signatures[0].sig = sign('sha256', preAuthEncoding('application/vnd.in-toto+json', payload), key).toString('base64');
-    });
+    await signLegacy(f, ['config.json', 'tokenizer/vocab.txt', 'weights.bin']);
     const r = await run(f, { ledger: undefined });
     expect(r.status).toBe('pass');
     expect(r.findings).toEqual([expect.objectContaining({ code: 'legacy-format', severity: 'low' })]);
     expect(r.data).toMatchObject({ format: 'legacy-v0.1', ledgerChecked: false });
+  });
+
+  it('gives a legacy signature the subject digest of a v1.0 signature of the same files, so the ledger entry approves it', async () => {
+    const f = await signedModel();
+    // '.' sorts before '/' in JavaScript's order, after it in the OpenSSF tool's: the two orders differ here.
+    await writeFile(join(f.model, 'tokenizer.json'), '{"vocab": 3}\n');
+    const { subjectDigest } = await signModel(f.model, { privateKey: await releaseKey(f) });
+    await approve(f, subjectDigest);
+    await signLegacy(f, ['weights.bin', 'tokenizer.json', 'tokenizer/vocab.txt', 'config.json']);
+    const r = await run(f);
+    expect(r.data).toMatchObject({ format: 'legacy-v0.1', subjectDigest: `sha256:${subjectDigest}`, ledgerChecked: true });
+    expect(codes(r)).toEqual(['legacy-format']);
+    expect(r.status).toBe('pass');
+  });
+
+  it('reports a model file that cannot be read as model-unreadable, and still checks the models after it', async () => {
+    const f = await signedModel();
+    const single = join(f.dir, 'single.bin');
+    await writeFile(single, 'weights');
+    await signModel(single, { privateKey: await releaseKey(f), signaturePath: join(f.dir, 'single.sig') });
+    // /proc/self/mem stats as a regular file, yet reading it at offset 0 fails (EIO), for root as well: chmod 000 stops no read by root.
+    const [broken, next, ...rest] = await runModelSignatures(
+      {
+        models: [
+          { name: 'broken', path: '/proc/self/mem', signature: 'single.sig' },
+          { name: 'fraud-detector', path: 'fraud-detector' },
+        ],
+        verify: { method: 'key', publicKeys: ['release.pub'] },
+      },
+      f.dir,
+    );
+    expect(rest).toEqual([]);
+    expect(broken).toMatchObject({ subject: { id: 'broken' }, status: 'fail' });
+    expect(broken!.findings).toEqual([
+      expect.objectContaining({ code: 'model-unreadable', ref: '.', message: expect.stringMatching(/^cannot read \/proc\/self\/mem: EIO.*; .*make it readable/) }),
+    ]);
+    expect(next).toMatchObject({ subject: { id: 'fraud-detector' }, status: 'pass', findings: [] });
   });
 
   it('refuses a symlink in the model', async () => {
@@ -185,19 +234,61 @@ describe.skipIf(!motoAvailable())('model-signatures on S3 (moto; skipped without
   });
   afterAll(() => moto?.stop());
 
+  let bucket = 0;
+  /** A new bucket holding the model's files (and `extra` paths), with its signature beside the prefix. */
+  async function upload(f: Fixture, extra: string[] = []) {
+    const client = testClient(moto.endpoint);
+    const name = `ml-artifacts-${++bucket}`;
+    await createBucket(client, name, 'plain');
+    const put = async (key: string, body: Buffer) => client.send(new PutObjectCommand({ Bucket: name, Key: key, Body: body }));
+    for (const file of ['weights.bin', 'config.json', 'tokenizer/vocab.txt', ...extra]) {
+      await put(`fraud-detector/v12/${file}`, file.endsWith('/') ? Buffer.alloc(0) : await readFile(join(f.model, file)));
+    }
+    await put('fraud-detector/v12.sig', await readFile(join(f.model, 'model.sig')));
+    return { put, model: { path: `s3://${name}/fraud-detector/v12`, signature: `s3://${name}/fraud-detector/v12.sig` }, s3: { endpoint: moto.endpoint } };
+  }
+
   it('verifies a model stored in a bucket by streaming its objects, and catches a changed object', async () => {
     const f = await signedModel();
-    const client = testClient(moto.endpoint);
-    await createBucket(client, 'ml-artifacts', 'plain');
-    const put = async (key: string, body: Buffer) => client.send(new PutObjectCommand({ Bucket: 'ml-artifacts', Key: key, Body: body }));
-    for (const name of ['weights.bin', 'config.json', 'tokenizer/vocab.txt']) await put(`fraud-detector/v12/${name}`, await readFile(join(f.model, name)));
-    await put('fraud-detector/v12.sig', await readFile(join(f.model, 'model.sig')));
-    const model = { path: 's3://ml-artifacts/fraud-detector/v12', signature: 's3://ml-artifacts/fraud-detector/v12.sig' };
-    const s3 = { endpoint: moto.endpoint };
+    const { put, model, s3 } = await upload(f);
     const ok = await run(f, { s3 }, model);
     expect(ok.findings).toEqual([]);
     expect(ok.data).toMatchObject({ fileCount: 3, path: model.path });
     await put('fraud-detector/v12/config.json', Buffer.from('{"layers": 13}\n'));
     expect((await run(f, { s3 }, model)).findings).toEqual([expect.objectContaining({ code: 'file-digest-mismatch', ref: 'config.json' })]);
+  });
+
+  it('leaves out the same paths in a bucket as on disk, and passes over folder markers', async () => {
+    const f = await signedModel();
+    await mkdir(join(f.model, 'extra'));
+    await writeFile(join(f.model, 'extra', 'notes.txt'), 'added after signing\n');
+    // 'tokenizer/' and 'empty/' are the zero-byte keys the S3 console makes for folders.
+    const { model, s3 } = await upload(f, ['extra/notes.txt', 'tokenizer/', 'empty/']);
+    for (const ignorePaths of [['extra/'], ['./extra'], ['extra']]) {
+      expect((await run(f, { ignorePaths })).findings).toEqual([]);
+      expect((await run(f, { s3, ignorePaths }, model)).findings).toEqual([]);
+    }
+    const unsigned = [expect.objectContaining({ code: 'file-unsigned', ref: 'extra/notes.txt' })];
+    expect((await run(f)).findings).toEqual(unsigned);
+    expect((await run(f, { s3 }, model)).findings).toEqual(unsigned);
+  });
+
+  it('reports a bucket that cannot be listed as model-unreadable, and still checks the models after it', async () => {
+    const f = await signedModel();
+    const records = await runModelSignatures(
+      {
+        models: [
+          { name: 'gone', path: 's3://no-such-bucket/fraud-detector/v12', signature: 'fraud-detector/model.sig' },
+          { name: 'fraud-detector', path: 'fraud-detector' },
+        ],
+        verify: { method: 'key', publicKeys: ['release.pub'] },
+        s3: { endpoint: moto.endpoint },
+      },
+      f.dir,
+    );
+    expect(records.map((r) => [r.subject.id, r.status])).toEqual([['gone', 'fail'], ['fraud-detector', 'pass']]);
+    expect(records[0]!.findings).toEqual([
+      expect.objectContaining({ code: 'model-unreadable', message: expect.stringMatching(/^cannot list the objects under s3:\/\/no-such-bucket\/fraud-detector\/v12\/: .*bucket does not exist; check/) }),
+    ]);
   });
 });
