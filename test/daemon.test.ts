@@ -1,53 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { BIN, runCli } from './helpers/cli.js';
-import { tempDir } from './helpers/tmp.js';
-import { freePort } from './servers/moto.js';
+import { runCli } from './helpers/cli.js';
+import { fileStoreDaemon as setup, records, startDaemon, until } from './helpers/daemon.js';
 
 const GATE = new URL('./fixtures/collectors/gate.mjs', import.meta.url).pathname;
 const ROUTE = new URL('./fixtures/collectors/route.mjs', import.meta.url).pathname;
-
-interface Running {
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startDaemon(config: string): Running {
-  const child = spawn(process.execPath, [BIN, 'daemon', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, stderr: () => err, exited };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function records(dir: string, stream: string): Promise<{ seq: number; status: string; data: Record<string, unknown> }[]> {
-  const root = join(dir, 'evidence/records', stream);
-  const days = await readdir(root).catch(() => [] as string[]);
-  const out = [];
-  for (const day of days) for (const f of await readdir(join(root, day))) out.push(JSON.parse(await readFile(join(root, day, f), 'utf8')));
-  return out.sort((a, b) => a.seq - b.seq);
-}
-
-async function setup(collectors: string): Promise<{ dir: string; config: string; port: number }> {
-  const dir = await tempDir();
-  const port = await freePort();
-  const config = join(dir, 'agent.yaml');
-  await writeFile(config, `agent: { id: d1 }\nstore: { url: file:./evidence }\nserver: { listen: "127.0.0.1:${port}" }\ncollectors:\n${collectors}`);
-  return { dir, config, port };
-}
 
 const EVERY_2S = `  - { id: items, use: ${GATE}, schedule: "*/2 * * * * *", options: { count: 1 } }\n`;
 
@@ -115,6 +72,13 @@ describe('evidence-agent daemon (real process)', () => {
       await until('the rejection', async () => (/new config rejected/.test(d.stderr()) ? true : undefined));
       const count = (await records(dir, 'd1/items')).length;
       await until('records under the old config', async () => ((await records(dir, 'd1/items')).length > count ? true : undefined));
+      // A zone node-cron cannot use: refused with the rest of the config, not found when the old tasks are already gone.
+      await writeFile(config, good.replace('options: { count: 1 }', 'timezone: Mars/Olympus, options: { count: 1 }'));
+      d.child.kill('SIGHUP');
+      await until('the second rejection', async () => (d.stderr().match(/new config rejected/g)!.length === 2 ? true : undefined));
+      expect(d.stderr()).toMatch(/agent\.yaml:5: collectors\[0\]\.timezone: \\"Mars\/Olympus\\" is not a time zone/);
+      const after = (await records(dir, 'd1/items')).length;
+      await until('records under the old config again', async () => ((await records(dir, 'd1/items')).length > after ? true : undefined));
       await writeFile(config, good + `  - { id: more, use: ${GATE}, schedule: "*/2 * * * * *", options: { count: 1 } }\n`);
       d.child.kill('SIGHUP');
       await until('the new collector', async () => ((await records(dir, 'd1/more')).length >= 1 ? true : undefined));
@@ -150,6 +114,13 @@ describe('evidence-agent daemon (real process)', () => {
       d.child.kill('SIGTERM');
       await d.exited;
     }
+  });
+
+  it('refuses a config with an unknown time zone, exit 2, naming the line', async () => {
+    const { config } = await setup(`  - id: items\n    use: ${GATE}\n    schedule: "*/2 * * * * *"\n    timezone: Mars/Olympus\n    options: { count: 1 }\n`);
+    const r = await runCli(['daemon', '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/agent\.yaml:8: collectors\[0\]\.timezone: "Mars\/Olympus" is not a time zone/);
   });
 
   it('refuses a config with a bad cron expression, exit 2, naming the line', async () => {

@@ -38,6 +38,9 @@ export async function daemon(opts: DaemonCliOptions, log: Logger): Promise<ExitC
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
-    process.on('SIGHUP', () => void instance.reload());
+    process.on('SIGHUP', () => {
+      if (stopping) return;
+      instance.reload().catch((err: unknown) => log.error({ err }, 'reload failed; keeping the running config'));
+    });
   });
 }

@@ -6,7 +6,7 @@ import { writeCheckpoint } from '../checkpoint/write.js';
 import type { Clock, RouteRegistry } from '../collector/contract.js';
 import { runCollectors, writeNotice, type CollectorInstance, type RunEnvironment } from '../collector/runner.js';
 import { prepareCollectors } from '../config/collectors.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, type ConfigProblem } from '../config/errors.js';
 import { loadConfig, type AgentConfig, type CollectorEntry } from '../config/load.js';
 import { AGENT_VERSION } from '../package-root.js';
 import type { BundleSigner } from '../signing/sign.js';
@@ -28,15 +28,26 @@ interface Loaded {
   scheduled: Scheduled[];
 }
 
+/** node-cron only finds a bad zone when a task starts, and then throws: check it with the same Intl API up front. */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Loads and checks a config for the daemon, schedules included; throws ConfigError naming the line. */
 async function loadForDaemon(path: string): Promise<Loaded> {
   const config = await loadConfig(path);
   const instances = await prepareCollectors(config, builtinCollectors);
   const cron = await import('node-cron');
-  const problems = config.collectors.flatMap((entry, i) => {
-    if (entry.schedule === undefined || cron.validate(entry.schedule)) return [];
-    return [{ path: ['collectors', i, 'schedule'], line: config.lineOf(['collectors', i, 'schedule']), message: `"${entry.schedule}" is not a cron expression` }];
-  });
+  const problem = (i: number, key: string, message: string): ConfigProblem => ({ path: ['collectors', i, key], line: config.lineOf(['collectors', i, key]), message });
+  const problems = config.collectors.flatMap((entry, i) => [
+    ...(entry.schedule === undefined || cron.validate(entry.schedule) ? [] : [problem(i, 'schedule', `"${entry.schedule}" is not a cron expression`)]),
+    ...(entry.timezone === undefined || isTimeZone(entry.timezone) ? [] : [problem(i, 'timezone', `"${entry.timezone}" is not a time zone; use an IANA name such as Europe/Paris`)]),
+  ]);
   if (problems.length > 0) throw new ConfigError(config.file, problems);
   const scheduled = config.collectors.flatMap((entry) =>
     entry.schedule ? [{ entry: entry as Scheduled['entry'], instance: instances.find((i) => i.id === entry.id)! }] : [],
@@ -64,6 +75,7 @@ export class Daemon {
   private readonly running = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
   private checkpoints: Promise<unknown> = Promise.resolve();
+  private reloads: Promise<unknown> = Promise.resolve();
   private started = false;
   private stopping = false;
   private readonly clock: Clock;
@@ -111,21 +123,39 @@ export class Daemon {
     this.store = await openStore(config.store, config.dir, { log: this.log, mode: 'write' });
     this.writers = new StreamWriters(this.store);
     await this.recordMissedRuns();
-    await this.schedule();
+    await this.replaceTasks(this.loaded.scheduled);
     this.started = true;
     this.log.info({ listen: `${address.host}:${address.port}`, collectors: this.loaded.scheduled.map((s) => s.entry.id) }, 'daemon started');
     return address;
   }
 
-  private async schedule(): Promise<void> {
+  /**
+   * Puts tasks for `scheduled` in place of the running ones. The running ones
+   * are only paused until every new one has started, so a task that cannot
+   * start leaves the daemon on its old schedule rather than on none.
+   */
+  private async replaceTasks(scheduled: Scheduled[]): Promise<void> {
     const cron = await import('node-cron');
-    this.tasks = this.loaded.scheduled.map(({ entry }) =>
-      cron.schedule(entry.schedule, (context) => this.onTick(entry.id, context.date), {
-        name: entry.id,
-        timezone: entry.timezone ?? 'UTC',
-        ...(entry.jitterSeconds ? { maxRandomDelay: entry.jitterSeconds * 1000 } : {}),
-      }),
-    );
+    const previous = this.tasks;
+    await Promise.all(previous.map((t) => t.stop()));
+    const next: ScheduledTask[] = [];
+    try {
+      for (const { entry } of scheduled) {
+        const task = cron.createTask(entry.schedule, (context) => this.onTick(entry.id, context.date), {
+          name: entry.id,
+          timezone: entry.timezone ?? 'UTC',
+          ...(entry.jitterSeconds ? { maxRandomDelay: entry.jitterSeconds * 1000 } : {}),
+        });
+        next.push(task);
+        await task.start();
+      }
+    } catch (err) {
+      await Promise.allSettled(next.map(async (t) => t.destroy()));
+      await Promise.all(previous.map((t) => t.start()));
+      throw err;
+    }
+    this.tasks = next;
+    await Promise.all(previous.map((t) => t.destroy()));
   }
 
   /** On start, one `info` record per stream that should have run while the daemon was down, so the gap is explained. */
@@ -176,9 +206,22 @@ export class Daemon {
         (err: unknown) => this.log.error({ err, collector: id }, 'cannot record a skipped run'),
       );
     }
-    const run = this.run(scheduled, env).finally(() => this.running.delete(id));
+    const run = this.run(scheduled, env).finally(() => {
+      this.running.delete(id);
+      this.flushSpool();
+    });
     this.running.set(id, run);
     return run;
+  }
+
+  /**
+   * Once the store has been found down, the spool stops sending until it is
+   * flushed: try after every run, so evidence reaches the store soon after it
+   * is back rather than at the next restart. The run does not wait for it.
+   */
+  private flushSpool(): void {
+    if (this.stopping) return;
+    void this.store.flush?.().catch((err: unknown) => this.log.error({ err }, 'spool not flushed; the evidence stays in it for the next try'));
   }
 
   private async run({ instance }: Scheduled, env: RunEnvironment): Promise<void> {
@@ -200,8 +243,20 @@ export class Daemon {
     }
   }
 
-  /** Re-reads the config (SIGHUP). A config that does not load is rejected and the running one kept. */
-  async reload(): Promise<boolean> {
+  /**
+   * Re-reads the config (SIGHUP). A config that does not load is rejected and
+   * the running one kept. Reloads run one after another: interleaved, each
+   * would replace the tasks the other had just started, leaving some running
+   * that nothing can stop.
+   */
+  reload(): Promise<boolean> {
+    const done = this.reloads.then(() => this.reloadNow());
+    this.reloads = done.catch(() => undefined);
+    return done;
+  }
+
+  private async reloadNow(): Promise<boolean> {
+    if (this.stopping) return false;
     let next: Loaded;
     try {
       next = await loadForDaemon(this.options.configPath);
@@ -213,13 +268,21 @@ export class Daemon {
       this.log.warn('store settings changed: restart the daemon to use the new store; keeping the current one');
       next.config.store = this.loaded.config.store;
     }
-    await Promise.all(this.tasks.map((t) => t.destroy()));
-    this.loaded = next;
-    this.signer = await signerFromConfig(next.config.signing, next.config.dir).catch((err: unknown) => {
+    const signer = await signerFromConfig(next.config.signing, next.config.dir).catch((err: unknown) => {
       this.log.error({ err }, 'signing key not loaded; keeping the previous signer');
       return this.signer;
     });
-    await this.schedule();
+    const previous = { loaded: this.loaded, signer: this.signer };
+    // Set before the new tasks start, so their first tick already runs under the new config.
+    this.loaded = next;
+    this.signer = signer;
+    try {
+      await this.replaceTasks(next.scheduled);
+    } catch (err) {
+      ({ loaded: this.loaded, signer: this.signer } = previous);
+      this.log.error({ err }, 'new schedule did not start; keeping the running one');
+      return false;
+    }
     this.log.info({ collectors: next.scheduled.map((s) => s.entry.id) }, 'config reloaded');
     return true;
   }
@@ -227,6 +290,8 @@ export class Daemon {
   /** No new runs; in-flight runs get `graceMs`, then are aborted; the spool is flushed; the server closes. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    // A reload under way would start its tasks after these are destroyed.
+    await this.reloads;
     await Promise.all(this.tasks.map((t) => t.destroy()));
     const inFlight = Promise.allSettled([...this.running.values()]);
     const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());

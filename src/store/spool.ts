@@ -1,4 +1,4 @@
-import { unlink } from 'node:fs/promises';
+import { access, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -13,6 +13,17 @@ async function collect(items: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
   for await (const item of items) out.push(item);
   return out;
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+async function gone(path: string): Promise<boolean> {
+  return access(path).then(
+    () => false,
+    (err: unknown) => isMissing(err),
+  );
 }
 
 async function* mergeSorted(a: string[], b: AsyncIterable<string>): AsyncIterable<string> {
@@ -35,6 +46,9 @@ export class SpoolingStore implements EvidenceStore {
   readonly url: string;
   private readonly spool: FileStore;
   private down: Error | null = null;
+  /** The pass sending the spool now, and the one queued to run after it. */
+  private sending: Promise<number> | null = null;
+  private queued: Promise<number> | null = null;
 
   constructor(
     private readonly remote: EvidenceStore,
@@ -66,19 +80,48 @@ export class SpoolingStore implements EvidenceStore {
    * Sends whatever the spool holds, oldest chain positions first. Stops at the
    * first outage and leaves the rest for later; a conflict (different bytes
    * already in the bucket) is raised and the spooled copy kept for inspection.
+   *
+   * One pass at a time, or two passes would send and remove the same files
+   * under each other. A caller arriving during a pass waits for the pass
+   * queued after it, which lists the spool again and so sees its object too.
    */
-  async drain(): Promise<number> {
+  drain(): Promise<number> {
+    if (this.queued) return this.queued;
+    if (!this.sending) return this.startPass();
+    this.queued = this.sending
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.startPass();
+      });
+    return this.queued;
+  }
+
+  private startPass(): Promise<number> {
+    const pass = this.sendSpooled().finally(() => {
+      this.sending = null;
+    });
+    this.sending = pass;
+    return pass;
+  }
+
+  private async sendSpooled(): Promise<number> {
     const keys = await this.spooledKeys();
     for (const [i, key] of keys.entries()) {
+      const path = join(this.spool.root, key);
       try {
-        await this.remote.put(key, { path: join(this.spool.root, key) });
+        await this.remote.put(key, { path });
       } catch (err) {
+        // Another process sharing this spool (a snapshot run next to the daemon) sent it first.
+        if (await gone(path)) continue;
         if (!(err instanceof StoreUnavailableError)) throw err;
         this.down = err;
         this.log.warn({ err, spool: this.spoolDir, waiting: keys.length - i }, 'store unreachable; keeping evidence in the spool');
         return keys.length - i;
       }
-      await unlink(join(this.spool.root, key));
+      await unlink(path).catch((err: unknown) => {
+        if (!isMissing(err)) throw err;
+      });
     }
     this.down = null;
     return 0;
@@ -86,7 +129,11 @@ export class SpoolingStore implements EvidenceStore {
 
   async put(key: string, body: PutBody): Promise<PutResult> {
     const result = await this.spool.put(key, body);
-    if (!this.down) await this.drain();
+    // From here the object is durable and will be sent later: failing the put would make the
+    // caller write this chain position again, with different bytes.
+    if (!this.down) {
+      await this.drain().catch((err: unknown) => this.log.error({ err, key, spool: this.spoolDir }, 'sending the spool failed; the evidence stays in the spool'));
+    }
     return result;
   }
 

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import {
   GetBucketEncryptionCommand,
@@ -89,18 +89,23 @@ export class S3Backend implements ObjectBackend {
     if (code === 412 || e.name === 'PreconditionFailed') return 'precondition-failed';
     if (code === 404 || e.name === 'NoSuchKey' || e.name === 'NotFound') return 'not-found';
     if (code === 409 || code === 429 || (code !== undefined && code >= 500)) return 'retry';
+    // A file the upload reads (a spooled object) is gone or unreadable: retrying will not help, and it is no outage.
+    if (typeof (err as NodeJS.ErrnoException).path === 'string') return 'fatal';
     if (e.$retryable || e.name === 'TimeoutError' || e.name === 'RequestTimeout' || NETWORK_CODES.has(e.code ?? '')) return 'retry';
     if (code === undefined && (e.name === 'Error' || e.name === 'AbortError' || /socket|ECONN|network|timeout/i.test(String((err as Error).message)))) return 'retry';
     return 'fatal';
   }
 
   async putIfAbsent(req: PutObjectRequest): Promise<'created' | 'precondition-failed'> {
+    // Opened here, so a missing file fails this call: a stream that fails to open while the SDK
+    // holds it emits an 'error' nobody listens to, which ends the process.
+    const body = req.body instanceof Uint8Array ? req.body : (await open(req.body.path)).createReadStream();
     try {
       await this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: this.k(req.key),
-          Body: req.body instanceof Uint8Array ? req.body : createReadStream(req.body.path),
+          Body: body,
           ContentLength: req.size,
           ContentType: req.key.endsWith('.json') ? 'application/json' : 'application/octet-stream',
           IfNoneMatch: '*',
@@ -113,6 +118,9 @@ export class S3Backend implements ObjectBackend {
     } catch (err) {
       if (this.classify(err) === 'precondition-failed') return 'precondition-failed';
       throw err;
+    } finally {
+      // Closes the file when the SDK gave up before reading it all.
+      if (!(body instanceof Uint8Array)) body.destroy();
     }
   }
 

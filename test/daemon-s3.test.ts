@@ -1,0 +1,85 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { startDaemon, until } from './helpers/daemon.js';
+import { tempDir } from './helpers/tmp.js';
+import { freePort } from './servers/moto.js';
+import { createBucket, testClient, TEST_CREDENTIALS } from './servers/s3-buckets.js';
+import { S3_SERVERS, type S3TestServer } from './servers/s3-servers.js';
+import { startTcpProxy, type TcpProxy } from './servers/tcp-proxy.js';
+
+const GATE = new URL('./fixtures/collectors/gate.mjs', import.meta.url).pathname;
+const ENV = { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', LOG_LEVEL: 'warn' };
+const moto = S3_SERVERS.find((k) => k.name === 'moto')!;
+
+async function spooledRecords(spool: string): Promise<number> {
+  const entries = await readdir(join(spool, 'records'), { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).length;
+}
+
+describe.skipIf(moto.unavailable !== null)('daemon on an S3 bucket that goes away and comes back (moto, real process)', () => {
+  let server: S3TestServer;
+  let client: S3Client;
+  let proxy: TcpProxy;
+
+  beforeAll(async () => {
+    server = await moto.start();
+    client = testClient(server.endpoint);
+    proxy = await startTcpProxy(Number(new URL(server.endpoint).port));
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    client?.destroy();
+    await server?.stop();
+  });
+
+  async function recordsInBucket(bucket: string): Promise<number> {
+    const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'prod/records/' }));
+    return out.KeyCount ?? 0;
+  }
+
+  it('sends what the outage left in the spool on the next run once the store is back, without a restart', async () => {
+    const dir = await tempDir();
+    const bucket = `daemon-${process.pid}`;
+    await createBucket(client, bucket, 'locked');
+    const port = await freePort();
+    const config = join(dir, 'agent.yaml');
+    await writeFile(
+      config,
+      [
+        'agent: { id: d1 }',
+        'store:',
+        `  url: s3://${bucket}/prod`,
+        `  s3: { endpoint: "${proxy.endpoint}", forcePathStyle: true, region: us-east-1 }`,
+        '  retention: { days: 400 }',
+        '  retries: 2',
+        '  spool: ./spool',
+        `server: { listen: "127.0.0.1:${port}" }`,
+        'collectors:',
+        `  - { id: items, use: ${GATE}, schedule: "* * * * * *", options: { count: 1 } }`,
+      ].join('\n') + '\n',
+    );
+    const d = startDaemon(config, ENV);
+    try {
+      await until('a record in the bucket', async () => ((await recordsInBucket(bucket)) >= 1 ? true : undefined));
+      await proxy.cut();
+      await until('records kept in the spool', async () => ((await spooledRecords(join(dir, 'spool'))) >= 2 ? true : undefined));
+      await proxy.restore();
+      await until('an empty spool', async () => ((await spooledRecords(join(dir, 'spool'))) === 0 ? true : undefined));
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/^evidence_agent_spool_records 0$/m);
+    } finally {
+      await proxy.restore().catch(() => undefined);
+      d.child.kill('SIGTERM');
+    }
+    expect((await d.exited).code).toBe(0);
+    const ver = await runCli(['verify', '--config', config, '--json'], { env: ENV });
+    const report = JSON.parse(ver.stdout) as { problems: unknown[]; records: number };
+    expect(report.problems).toEqual([]);
+    expect(report.records).toBe(await recordsInBucket(bucket));
+    expect(ver.code).toBe(0);
+  });
+});
