@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { setImmediate } from 'node:timers/promises';
 import { gitEnvironment } from './git-env.js';
 import { Identities } from './identities.js';
 import type { Identity } from './identity.js';
@@ -79,8 +78,8 @@ export class LogParser {
     this.markers = markers.map((m) => Buffer.from(m, 'utf8'));
   }
 
-  push(chunk: Buffer): LogCommit[] {
-    const out: LogCommit[] = [];
+  /** Adds the commits that `chunk` completes to `out`, and returns `out`. */
+  push(chunk: Buffer, out: LogCommit[] = []): LogCommit[] {
     let start = 0;
     if (this.carry.length > 0) {
       // Only the commit cut at the chunk boundary is copied, not the chunk; a commit longer than a chunk is gathered until complete.
@@ -180,11 +179,18 @@ function occurrences(buf: Buffer, marker: Buffer, from: number): number[] {
 
 /** Output read ahead of the parser, so git keeps writing while a batch is judged; bounded, so memory stays flat. */
 const READ_AHEAD = 1024 * 1024;
+/**
+ * Output gathered before a batch is parsed. git writes a few KiB at a time;
+ * judging each write on its own costs more in per-batch overhead than the
+ * judging itself. Less than the 64 KiB a pipe holds, so git keeps writing
+ * while a batch is judged.
+ */
+const BATCH_BYTES = 48 * 1024;
 
 /**
  * Streams the commits of `range` from one `git log`, without holding the
- * history in memory: a batch per chunk of output, so the consumer awaits once
- * per chunk rather than once per commit.
+ * history in memory: a batch per BATCH_BYTES of output, so the consumer
+ * awaits once per batch rather than once per commit.
  */
 export async function* readLog(
   dir: string,
@@ -228,19 +234,17 @@ export async function* readLog(
   const parser = new LogParser(bodyMarkers, identities);
   try {
     for (;;) {
-      const chunk = chunks.shift();
-      if (!chunk) {
-        if (ended) break;
+      if (!ended && buffered < BATCH_BYTES) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = null;
         continue;
       }
-      buffered -= chunk.length;
-      if (stdout.isPaused() && buffered < READ_AHEAD / 2) stdout.resume();
-      const batch = parser.push(chunk);
+      if (chunks.length === 0) break;
+      const batch: LogCommit[] = [];
+      for (const chunk of chunks.splice(0)) parser.push(chunk, batch);
+      buffered = 0;
+      if (stdout.isPaused()) stdout.resume();
       if (batch.length > 0) yield batch;
-      // A turn of the event loop between batches is when the pipe gets read.
-      if (chunks.length > 0) await setImmediate();
     }
     const code = await exited;
     if (code !== 0) throw new Error(`git log exited with ${code}: ${stderr.trim().split('\n')[0] ?? ''}`);

@@ -45,9 +45,10 @@ export class LandingTracker<T> {
       return null;
     }
     // A side commit belongs to the oldest merge it is reachable from: that merge brought it in, later ones only contain it.
-    for (const p of direct ? c.parents.slice(1) : c.parents) {
-      const known = this.pending.get(p);
-      if (!known || known.ordinal < landing.ordinal) this.pending.set(p, landing);
+    const parents = c.parents;
+    for (let i = direct ? 1 : 0; i < parents.length; i++) {
+      const known = this.pending.get(parents[i]!);
+      if (!known || known.ordinal < landing.ordinal) this.pending.set(parents[i]!, landing);
     }
     return landing;
   }

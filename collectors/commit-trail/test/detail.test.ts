@@ -14,10 +14,13 @@ async function agentCommits(repo: TestRepo, count: number, day: string): Promise
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const at = new Date(Date.parse(`${day}T00:00:00Z`) + i * 60_000).toISOString();
-    ids.push(await repo.commit({ message: `Change ${i}${CLAUDE}`, at }));
+    // Every seventh by an author whose name is not ASCII, so lines of both encodings share the attachment's chunks.
+    ids.push(await repo.commit({ message: `Change ${i}${CLAUDE}`, at, ...(i % 7 === 3 ? { author: ZOE } : {}) }));
   }
   return ids;
 }
+
+const ZOE = { name: 'Zoë Ünal 李', email: 'zoe@example.com' };
 
 describe('commit-trail per-commit detail', () => {
   it('keeps up to 50 commits in the record, streams more into a JSON Lines attachment, and bounds the findings', async () => {
@@ -44,6 +47,7 @@ describe('commit-trail per-commit detail', () => {
     // Newest first, as git log lists them, every commit of the range once.
     expect(lines.map((l) => l.id)).toEqual([...more].reverse());
     expect(lines[0]).toMatchObject({ class: 'agent', rule: 'trailer', tool: 'claude-code', review: 'none', reviewRequired: true });
+    expect(lines.filter((l) => l.author.name === ZOE.name && l.committer.email === ZOE.email)).toHaveLength(16);
 
     // 100 findings are listed; one more says how many were left out.
     expect(r.findings).toHaveLength(101);
@@ -84,10 +88,14 @@ describe('commit-trail per-commit detail', () => {
       },
       { id: 'c'.repeat(40), class: 'human', rule: 'none', tool: null, merge: true, author: awkward, committer: awkward, time: '2026-02-01T10:00:01Z', landedBy: 'c'.repeat(40), reviewRequired: false, review: 'none', reviewers: [], signature: null },
     ];
+    const plain = { name: 'Alice', email: 'alice@example.com' };
+    details.push({ ...details[1]!, author: plain, committer: plain });
     for (const d of details) {
-      expect(lines.line(d)).toBe(JSON.stringify(d) + '\n');
+      expect(lines.line(d).text).toBe(JSON.stringify(d) + '\n');
       // A second time comes from the identity cache.
-      expect(lines.line(d)).toBe(JSON.stringify(d) + '\n');
+      expect(lines.line(d).text).toBe(JSON.stringify(d) + '\n');
     }
+    // Only an all-ASCII line may be encoded as Latin-1.
+    expect(details.map((d) => lines.line(d).ascii)).toEqual([false, false, true]);
   });
 });
