@@ -115,6 +115,23 @@ describe('runner', () => {
     const report = await verifyStore(store);
     expect(report).toMatchObject({ ok: true, attachments: 1 });
   });
+
+  it('keeps time from running backwards along a chain, so a clock stepped back over midnight cannot fork it after a restart', async () => {
+    const store = new FileStore(await tempDir());
+    const c = instance('c', collectorOf('c', async function* () { yield draft(1); }));
+    const at = (iso: string) => ({ now: () => new Date(iso) });
+    const written: EvidenceRecord[] = [];
+    // Each run opens its writer afresh from the store, as a restarted agent does.
+    for (const iso of ['2026-03-02T00:00:05Z', '2026-03-01T23:59:50Z', '2026-03-02T00:00:20Z']) {
+      await runCollectors([c], environment(store, { clock: at(iso), onRecord: (r) => written.push(r) }));
+    }
+    expect(written.map((r) => [r.seq, r.observedAt])).toEqual([
+      [0, '2026-03-02T00:00:05.000Z'],
+      [1, '2026-03-02T00:00:05.000Z'],
+      [2, '2026-03-02T00:00:20.000Z'],
+    ]);
+    expect((await verifyStore(store)).ok).toBe(true);
+  });
 });
 
 describe('registry', () => {

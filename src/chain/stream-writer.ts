@@ -55,7 +55,12 @@ export class StreamWriter {
 
   append(input: Omit<BuildInput, 'stream' | 'previous' | 'storage'>): Promise<EvidenceRecord> {
     const next = this.queue.then(async () => {
-      const record = buildRecord({ ...input, stream: this.stream, previous: this.head, storage: this.store.storage });
+      // Time never runs backwards along a chain. A clock stepped back (a VM resumed from a stale
+      // snapshot) would otherwise file the record under an earlier day than its predecessor, where
+      // the next writer, which reads the head from the newest day, would not see it and fork the chain.
+      const floor = this.head ? Date.parse(this.head.observedAt) : -Infinity;
+      const observedAt = input.observedAt.getTime() < floor ? new Date(floor) : input.observedAt;
+      const record = buildRecord({ ...input, observedAt, stream: this.stream, previous: this.head, storage: this.store.storage });
       const problems = validateRecord(record);
       if (problems.length > 0) throw new InvalidRecordError(this.stream, problems);
       await this.store.put(recordKey(this.stream, record.seq, record.observedAt), recordBytes(record));
