@@ -8,7 +8,7 @@ import { GitHubClient, repositoryFromUrl } from './github.js';
 import type { LogOrder, LogRange } from './git-log.js';
 import type { CommitTrailOptions, RepositoryOption } from './options.js';
 import { planRange, type Position, type RangePlan } from './range.js';
-import { anyInRange, commitTimes, originUrl, RepositoryProblem, signatureStatuses, type SignatureStatus } from './repository.js';
+import { commitTimes, originUrl, RepositoryProblem, signatureStatuses, type SignatureStatus } from './repository.js';
 import type { OpenedRepository } from './target.js';
 import { emptyTotals, OutOfOrder, TrailWalk, type TrailTotals } from './trail.js';
 
@@ -75,7 +75,8 @@ async function readRange(
   try {
     const settings = { classifier: req.classifier, requireReview: o.requireReview, implicitReview: o.implicitReview, signatures, github, log: ctx.log };
     const { totals, unresolved } = await new TrailWalk(settings, sink, findings, ctx.signal).run(req.opened.dir, range, order);
-    if (order === 'date' && (await anyInRange(req.opened.git, unresolved, range))) throw new OutOfOrder(unresolved[0]!);
+    // A date pass reads a whole history, where every parent named is read too: one left over came before its child.
+    if (order === 'date' && unresolved.length > 0) throw new OutOfOrder(unresolved);
     return { findings, totals, detail: await sink.finish() };
   } catch (err) {
     sink.abandon(err as Error);
@@ -97,8 +98,12 @@ export async function collectRange(ctx: CollectorContext<CommitTrailOptions>, re
   if (plan.to !== null && plan.to !== plan.from) {
     const range: LogRange = { to: plan.to, exclude: plan.from };
     const signatures = o.requireSigned ? await signatureStatuses(opened.dir, range, allowedSigners, ctx.signal) : null;
-    // git's date order streams at once; the rare range with commit times running backwards is read again in topological order.
-    pass = (await readRange(ctx, req, plan, range, signatures, 'date')) ?? (await readRange(ctx, req, plan, range, signatures, 'topo'))!;
+    // A whole history in date order streams at once; the rare one with commit times running backwards is read again in
+    // topological order. A range with a start is read in topological order from the outset: with `^start` git walks the
+    // whole range before printing in either order, and its date-ordered walk can stop early under a skewed clock and
+    // list a commit that is reachable from the start, one the previous range already covered.
+    const date = range.exclude === null ? await readRange(ctx, req, plan, range, signatures, 'date') : null;
+    pass = date ?? (await readRange(ctx, req, plan, range, signatures, 'topo'))!;
   }
   const { findings, totals, detail } = pass;
 

@@ -131,17 +131,6 @@ export async function isAncestor(git: SimpleGit, ancestor: string, of: string): 
   return (await git.raw(['merge-base', ancestor, of])).trim() === ancestor;
 }
 
-/** Whether any of `ids` lies inside `range`: reachable from its end (as every id passed here is) and not from its start. */
-export async function anyInRange(git: SimpleGit, ids: string[], range: LogRange): Promise<boolean> {
-  if (ids.length === 0) return false;
-  if (range.exclude === null) return true;
-  // A commit outside the range has all its ancestors outside too, so one listed commit means one of the ids is inside.
-  for (let i = 0; i < ids.length; i += 1000) {
-    if ((await git.raw(['rev-list', '--max-count=1', ...ids.slice(i, i + 1000), `^${range.exclude}`, '--'])).trim() !== '') return true;
-  }
-  return false;
-}
-
 /** Committer times of commits, in seconds since the epoch, by id. */
 export async function commitTimes(git: SimpleGit, ids: string[]): Promise<Map<string, number>> {
   const times = new Map<string, number>();

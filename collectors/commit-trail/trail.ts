@@ -53,8 +53,12 @@ interface Assessment {
 /** A date-ordered pass met a commit before one of its children: its commit times run backwards somewhere. */
 export class OutOfOrder extends Error {
   override name = 'OutOfOrder';
-  constructor(id: string) {
-    super(`git log listed ${id} before a commit that has it as a parent`);
+  constructor(at: string | string[]) {
+    super(
+      typeof at === 'string'
+        ? `git log listed ${at} before a commit that has it as a parent`
+        : `a commit was listed before one of its children; these parents were left unresolved: ${at.slice(0, 5).join(', ')}${at.length > 5 ? ', …' : ''}`,
+    );
   }
 }
 

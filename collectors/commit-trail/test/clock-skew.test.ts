@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/tmp.js';
 import { ALICE, BOB, TestRepo } from './git-fixture.js';
-import { codes, detailOf, runTrail } from './run.js';
+import { codes, commitsOf, detailOf, fixedClock, runTrail } from './run.js';
 
 const CLAUDE = '\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>';
 
@@ -38,13 +38,30 @@ describe('commit-trail with commit times running backwards', () => {
     expect(record.status).toBe('pass');
   });
 
-  it('does the same for a range that starts after the first commit', async () => {
+  it('reads a range with a start in topological order, so a skewed clock cannot pull in a commit the previous range covered', async () => {
     const dir = await tempDir();
-    const { repo, root, s, m1 } = await skewedHistory(dir);
-    const { records } = await runTrail(dir, { repos: [{ path: repo.dir, branch: 'main' }], window: { since: '2026-02-01T09:30:00Z' } });
-    const record = records[0]!;
-    expect((record.data as { range: { from: { commit: string } } }).range.from.commit).toBe(root);
-    expect(detailOf(record, s)).toMatchObject({ landedBy: m1, review: 'explicit' });
-    expect(record.status).toBe('pass');
+    const repo = await TestRepo.create(join(dir, 'repo'));
+    const at = (seconds: number) => `${seconds} +0000`;
+    let base = '';
+    for (let i = 0; i < 4; i++) base = await repo.commit({ message: `base ${i}`, at: at(1_700_000_070 + 10 * i) });
+    const c = await repo.commit({ message: `Add cache${CLAUDE}`, at: at(1_700_000_200), parents: [base] }, 'agent');
+    // Work on the agent's change committed on a clock set back years: git's date-ordered walk gives up before it.
+    let q = c;
+    for (let i = 0; i < 3; i++) q = await repo.commit({ message: `Polish ${i}`, at: at(1_000_000_000 + i), parents: [q] }, 'polish');
+    for (let i = 1; i <= 5; i++) await repo.commit({ message: `Main ${i}`, at: at(1_700_000_100 + 10 * i) });
+    const e = await repo.merge(q, { message: `Merge polish\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, at: at(1_700_000_300), author: ALICE });
+    const options = { repos: [{ path: repo.dir, branch: 'main' }], implicitReview: false };
+    const first = (await runTrail(dir, options, fixedClock(1_700_000_350_000))).records[0]!;
+    expect(detailOf(first, c)).toMatchObject({ landedBy: e, review: 'explicit' });
+
+    const s = await repo.commit({ message: 'Build on the cache', at: at(1_700_000_250), parents: [c] }, 'follow-up');
+    const tip = await repo.merge(s, { message: `Merge follow-up\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, at: at(1_700_000_400), author: ALICE });
+    await repo.git(['commit-graph', 'write', '--reachable']);
+    // The premise: in date order, git lists C in the range after E although C is an ancestor of E.
+    expect((await repo.git(['log', '--format=%H', tip, `^${e}`])).split('\n')).toContain(c);
+
+    const second = (await runTrail(dir, options, fixedClock(1_700_000_500_000))).records[0]!;
+    expect(commitsOf(second).map((x) => x.id).sort()).toEqual([s, tip].sort());
+    expect(codes(second)).toEqual([]);
   });
 });
