@@ -18,7 +18,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { pino } from 'pino';
 import commitTrail from '../collectors/commit-trail/index.js';
 import { gitEnvironment } from '../collectors/commit-trail/git-env.js';
@@ -162,13 +161,13 @@ async function collector(repo: string, storeDir: string): Promise<{ seconds: num
  * that parses while git prints cannot avoid.
  */
 async function rawLogBesideBusyCore(repo: string): Promise<number> {
-  const stop = new Int32Array(new SharedArrayBuffer(4));
-  const spinner = new Worker('const { workerData } = require("node:worker_threads"); let x = 0; while (Atomics.load(workerData, 0) === 0) x = (x * 31 + 7) | 0;', { eval: true, workerData: stop });
+  // A process of its own, so its memory is not counted in this process's peak RSS.
+  const spinner = spawn(process.execPath, ['-e', 'let x = 0; for (;;) x = (x * 31 + 7) | 0;'], { stdio: 'ignore' });
   try {
     return await rawLog(repo);
   } finally {
-    Atomics.store(stop, 0, 1);
-    await spinner.terminate();
+    spinner.kill('SIGKILL');
+    await new Promise((resolve) => (spinner.exitCode !== null || spinner.signalCode !== null ? resolve(null) : spinner.once('exit', resolve)));
   }
 }
 
