@@ -6,7 +6,7 @@ import { runCli } from './helpers/cli.js';
 import { startDaemon, until } from './helpers/daemon.js';
 import { tempDir } from './helpers/tmp.js';
 import { freePort } from './servers/moto.js';
-import { createBucket, testClient, TEST_CREDENTIALS } from './servers/s3-buckets.js';
+import { createBucket, testClient, TEST_CREDENTIALS, testStoreYaml } from './servers/s3-buckets.js';
 import { S3_SERVERS, type S3TestServer } from './servers/s3-servers.js';
 import { startTcpProxy, type TcpProxy } from './servers/tcp-proxy.js';
 
@@ -51,12 +51,7 @@ describe.skipIf(moto.unavailable !== null)('daemon on an S3 bucket that goes awa
       config,
       [
         'agent: { id: d1 }',
-        'store:',
-        `  url: s3://${bucket}/prod`,
-        `  s3: { endpoint: "${proxy.endpoint}", forcePathStyle: true, region: us-east-1 }`,
-        '  retention: { days: 400 }',
-        '  retries: 2',
-        '  spool: ./spool',
+        ...testStoreYaml(bucket, proxy.endpoint),
         `server: { listen: "127.0.0.1:${port}" }`,
         'collectors:',
         `  - { id: items, use: ${GATE}, schedule: "* * * * * *", options: { count: 1 } }`,

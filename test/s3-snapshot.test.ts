@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateP256 } from '../src/signing/keys.js';
 import { BIN, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
-import { createBucket, testClient, TEST_CREDENTIALS } from './servers/s3-buckets.js';
+import { createBucket, testClient, TEST_CREDENTIALS, testStoreYaml } from './servers/s3-buckets.js';
 import { S3_SERVERS, type S3TestServer } from './servers/s3-servers.js';
 import { startTcpProxy, type TcpProxy } from './servers/tcp-proxy.js';
 
@@ -50,12 +50,7 @@ for (const kind of S3_SERVERS) {
         config,
         [
           'agent: { id: edge-1 }',
-          'store:',
-          `  url: s3://${bucket}/prod`,
-          `  s3: { endpoint: "${proxy.endpoint}", forcePathStyle: true, region: us-east-1 }`,
-          '  retention: { days: 400 }',
-          '  retries: 2',
-          '  spool: ./spool',
+          ...testStoreYaml(bucket, proxy.endpoint),
           'signing: { key: ./checkpoint.pem }',
           'collectors:',
           `  - { id: items, use: ${GATE}, options: ${collectorOptions} }`,

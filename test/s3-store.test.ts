@@ -2,12 +2,10 @@ import { createHash } from 'node:crypto';
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCollectors } from '../src/collector/runner.js';
-import { S3Backend, S3_FIXES } from '../src/store/s3/s3-backend.js';
-import { LockedObjectStore } from '../src/store/remote/locked-store.js';
 import { StoreConflictError, StorePreflightError, StoreUnavailableError } from '../src/store/types.js';
 import { verifyStore } from '../src/verify/verify.js';
-import { collectorOf, draft, environment, instance, silentLog } from './helpers/fixtures.js';
-import { createBucket, testClient, type BucketKind } from './servers/s3-buckets.js';
+import { collectorOf, draft, environment, instance } from './helpers/fixtures.js';
+import { createBucket, testClient, testS3Store, type BucketKind, type TestStoreOptions } from './servers/s3-buckets.js';
 import { S3_SERVERS, useTestCredentials, type S3TestServer } from './servers/s3-servers.js';
 
 let counter = 0;
@@ -34,14 +32,8 @@ for (const kind of S3_SERVERS) {
       return name;
     }
 
-    function store(name: string, opts: { days?: number; perObject?: boolean; allowMutable?: boolean; endpoint?: string; attempts?: number } = {}) {
-      return new LockedObjectStore(new S3Backend(`s3://${name}/evidence`, { endpoint: opts.endpoint ?? server.endpoint, forcePathStyle: true, region: 'us-east-1' }), {
-        retention: { mode: 'COMPLIANCE', days: opts.days ?? 400, perObject: opts.perObject ?? false },
-        allowMutable: opts.allowMutable ?? false,
-        retry: { attempts: opts.attempts ?? 3, baseMs: 10, maxMs: 50 },
-        log: silentLog,
-        fixes: S3_FIXES,
-      });
+    function store(name: string, opts: TestStoreOptions & { endpoint?: string } = {}) {
+      return testS3Store(`s3://${name}/evidence`, opts.endpoint ?? server.endpoint, opts);
     }
 
     it('passes preflight on a bucket with a COMPLIANCE default retention, and every write lands locked', async () => {

@@ -4,12 +4,12 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileStore } from '../src/store/file-store.js';
-import { LockedObjectStore } from '../src/store/remote/locked-store.js';
-import { S3Backend, S3_FIXES } from '../src/store/s3/s3-backend.js';
+import type { LockedObjectStore } from '../src/store/remote/locked-store.js';
+import { S3Backend } from '../src/store/s3/s3-backend.js';
 import { SpoolingStore } from '../src/store/spool.js';
 import { StoreConflictError } from '../src/store/types.js';
 import { tempDir } from './helpers/tmp.js';
-import { createBucket, testClient } from './servers/s3-buckets.js';
+import { createBucket, testClient, testS3Store } from './servers/s3-buckets.js';
 import { S3_SERVERS, useTestCredentials, type S3TestServer } from './servers/s3-servers.js';
 
 const moto = S3_SERVERS.find((k) => k.name === 'moto')!;
@@ -47,13 +47,7 @@ describe.skipIf(moto.unavailable !== null)('spool in front of a locked bucket (m
   async function lockedStore(log: pino.Logger): Promise<{ store: LockedObjectStore; bucket: string }> {
     const bucket = `spool-${process.pid}-${++counter}`;
     await createBucket(client, bucket, 'locked');
-    const store = new LockedObjectStore(new S3Backend(`s3://${bucket}/ev`, { endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' }), {
-      retention: { mode: 'COMPLIANCE', days: 400, perObject: false },
-      allowMutable: false,
-      retry: { attempts: 3, baseMs: 10, maxMs: 50 },
-      log,
-      fixes: S3_FIXES,
-    });
+    const store = testS3Store(`s3://${bucket}/ev`, server.endpoint, { log });
     await store.preflight();
     return { store, bucket };
   }
@@ -80,13 +74,7 @@ describe.skipIf(moto.unavailable !== null)('spool in front of a locked bucket (m
 
   it('sends the spool one pass at a time: overlapping puts during an outage try the bucket once, not once each', async () => {
     const { log, lines } = capturingLog();
-    const unreachable = new LockedObjectStore(new S3Backend('s3://nowhere/ev', { endpoint: 'http://127.0.0.1:9', forcePathStyle: true, region: 'us-east-1' }), {
-      retention: { mode: 'COMPLIANCE', days: 400, perObject: false },
-      allowMutable: false,
-      retry: { attempts: 2, baseMs: 10, maxMs: 50 },
-      log,
-      fixes: S3_FIXES,
-    });
+    const unreachable = testS3Store('s3://nowhere/ev', 'http://127.0.0.1:9', { attempts: 2, log });
     const dir = await tempDir();
     const spool = new SpoolingStore(unreachable, dir, log);
     const keys = Array.from({ length: 8 }, (_, i) => recordKey(i));

@@ -4,6 +4,10 @@ import {
   PutObjectLockConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import type { Logger } from 'pino';
+import { LockedObjectStore } from '../../src/store/remote/locked-store.js';
+import { S3Backend, S3_FIXES } from '../../src/store/s3/s3-backend.js';
+import { silentLog } from '../helpers/fixtures.js';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'EVIDENCETESTKEY000001', secretAccessKey: 'evidence-test-secret-not-real-000000000000' };
 
@@ -39,4 +43,35 @@ export async function createBucket(client: S3Client, name: string, kind: BucketK
       }),
     );
   }
+}
+
+export interface TestStoreOptions {
+  days?: number;
+  perObject?: boolean;
+  allowMutable?: boolean;
+  attempts?: number;
+  log?: Logger;
+}
+
+/** The agent's S3 store on a test server, with short retries so an outage shows within a test. */
+export function testS3Store(url: string, endpoint: string, opts: TestStoreOptions = {}): LockedObjectStore {
+  return new LockedObjectStore(new S3Backend(url, { endpoint, forcePathStyle: true, region: 'us-east-1' }), {
+    retention: { mode: 'COMPLIANCE', days: opts.days ?? 400, perObject: opts.perObject ?? false },
+    allowMutable: opts.allowMutable ?? false,
+    retry: { attempts: opts.attempts ?? 3, baseMs: 10, maxMs: 50 },
+    log: opts.log ?? silentLog,
+    fixes: S3_FIXES,
+  });
+}
+
+/** The `store:` block of an agent config writing to `bucket` through `endpoint`, spooling next to the config. */
+export function testStoreYaml(bucket: string, endpoint: string): string[] {
+  return [
+    'store:',
+    `  url: s3://${bucket}/prod`,
+    `  s3: { endpoint: "${endpoint}", forcePathStyle: true, region: us-east-1 }`,
+    '  retention: { days: 400 }',
+    '  retries: 2',
+    '  spool: ./spool',
+  ];
 }
