@@ -1,5 +1,7 @@
-import { stat, writeFile, readFile } from 'node:fs/promises';
+import { readdir, readlink, stat, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { FileStore, fileStoreRoot } from '../src/store/file-store.js';
 import { StoreConflictError, StoreError } from '../src/store/types.js';
@@ -85,6 +87,44 @@ describe('FileStore', () => {
     const chunks: Buffer[] = [];
     for await (const c of (await store.open('blobs/x'))!) chunks.push(c as Buffer);
     expect(Buffer.concat(chunks).equals(await readFile(file))).toBe(true);
+  });
+
+  it('stages an object of many MiB in place, syncing as it goes, and stores it under a key given at its end', async () => {
+    const store = new FileStore(await tempDir());
+    const staged = await store.stage();
+    // 20 MiB crosses the background-sync threshold twice, so those syncs run beside the writes.
+    const block = Buffer.alloc(1 << 20);
+    const blocks = Array.from({ length: 20 }, (_, i) => Buffer.from(block.fill(i)));
+    await pipeline(Readable.from(blocks), staged.writable);
+    expect(await staged.commit('blobs/big')).toBe('created');
+    await staged.discard();
+    expect(Buffer.from((await store.get('blobs/big'))!).equals(Buffer.concat(blocks))).toBe(true);
+    expect((await stat(join(store.root, 'blobs/big'))).mode & 0o777).toBe(0o444);
+    expect(await collect(store.list('.staging/'))).toEqual([]);
+
+    const again = await store.stage();
+    await pipeline(Readable.from([Buffer.from('other bytes')]), again.writable);
+    await expect(again.commit('blobs/big')).rejects.toBeInstanceOf(StoreConflictError);
+    await again.discard();
+    expect((await store.get('blobs/big'))!.byteLength).toBe(20 << 20);
+    expect(await collect(store.list(''))).toEqual(['blobs/big']);
+  });
+
+  it('discards a staged object whose stream failed, leaving neither a file nor an open descriptor', async () => {
+    const store = new FileStore(await tempDir());
+    const staged = await store.stage();
+    async function* failing() {
+      yield Buffer.from('partial');
+      throw new Error('the source broke');
+    }
+    await expect(pipeline(failing(), staged.writable)).rejects.toThrow('the source broke');
+    await staged.discard();
+    expect(await collect(store.list(''))).toEqual([]);
+    expect(await readdir(join(store.root, '.staging'))).toEqual([]);
+    const open = await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+    expect(open.filter((target) => target.startsWith(store.root))).toEqual([]);
+    await expect(staged.commit('blobs/partial')).rejects.toBeInstanceOf(StoreError);
+    expect(await store.get('blobs/partial')).toBeNull();
   });
 
   it('resolves file: URLs against a base folder', () => {

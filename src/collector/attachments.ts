@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { blobKey } from '../store/layout.js';
-import type { EvidenceStore } from '../store/types.js';
+import type { EvidenceStore, StagedObject } from '../store/types.js';
 import type { Attachment } from '../record/types.js';
 import type { AttachmentInput } from './contract.js';
 
 /**
- * Stores attachment content under its SHA-256. Streams go through a temporary
- * file while being hashed, since the key is only known once the last byte is read.
+ * Stores attachment content under its SHA-256. A stream is written while it
+ * is hashed, since the key is only known once its last byte is read: into the
+ * store itself where it can stage, else into a temporary file.
  */
 export async function storeAttachment(store: EvidenceStore, input: AttachmentInput, signal: AbortSignal): Promise<Attachment> {
   signal.throwIfAborted();
@@ -24,9 +25,8 @@ export async function storeAttachment(store: EvidenceStore, input: AttachmentInp
     await store.put(key, bytes);
     return { name, mediaType, size: bytes.byteLength, sha256, key };
   }
-  const dir = await mkdtemp(join(tmpdir(), 'evidence-attach-'));
+  const target = (await store.stage?.()) ?? (await temporaryFile(store));
   try {
-    const path = join(dir, 'blob');
     const hash = createHash('sha256');
     let size = 0;
     const meter = new Transform({
@@ -36,12 +36,23 @@ export async function storeAttachment(store: EvidenceStore, input: AttachmentInp
         done(null, chunk);
       },
     });
-    await pipeline(body, meter, createWriteStream(path, { flags: 'wx' }), { signal });
+    await pipeline(body, meter, target.writable, { signal });
     const sha256 = hash.digest('hex');
     const key = blobKey(sha256);
-    await store.put(key, { path });
+    await target.commit(key);
     return { name, mediaType, size, sha256, key };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await target.discard();
   }
+}
+
+/** For stores that cannot stage: a temporary file, handed to put({ path }) once its hash is known. */
+async function temporaryFile(store: EvidenceStore): Promise<StagedObject> {
+  const dir = await mkdtemp(join(tmpdir(), 'evidence-attach-'));
+  const path = join(dir, 'blob');
+  return {
+    writable: createWriteStream(path, { flags: 'wx' }),
+    commit: (key) => store.put(key, { path }),
+    discard: () => rm(dir, { recursive: true, force: true }),
+  };
 }

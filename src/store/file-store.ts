@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { sameContent } from './same-content.js';
+import { SyncedFileWriter } from './synced-file-writer.js';
 import {
   assertValidKey,
   StoreConflictError,
@@ -13,6 +14,7 @@ import {
   type ListOptions,
   type PutBody,
   type PutResult,
+  type StagedObject,
 } from './types.js';
 
 const STAGING = '.staging';
@@ -64,21 +66,68 @@ export class FileStore implements EvidenceStore {
   }
 
   async put(key: string, body: PutBody): Promise<PutResult> {
-    const dest = this.path(key);
-    const staging = join(this.root, STAGING);
-    const tmp = join(staging, randomBytes(12).toString('hex'));
-    try {
-      await this.ensureDir(staging);
+    assertValidKey(key);
+    const tmp = this.stagingPath();
+    return this.storing(key, tmp, async () => {
+      await this.ensureDir(dirname(tmp));
       if (body instanceof Uint8Array) {
         await writeFile(tmp, body, { flag: 'wx', mode: 0o600 });
       } else {
         await copyFile(body.path, tmp, constants.COPYFILE_EXCL);
       }
       await fsyncPath(tmp);
-      await chmod(tmp, 0o444);
+      return this.settle(key, tmp, body);
+    });
+  }
+
+  /** Written straight into the staging folder, so commit links the file under its key instead of copying it. */
+  async stage(): Promise<StagedObject> {
+    const path = this.stagingPath();
+    const writable = await this.storing('a staged object', path, async () => {
+      await this.ensureDir(dirname(path));
+      return new SyncedFileWriter(await open(path, 'wx', 0o600));
+    });
+    return {
+      writable,
+      commit: (key) => {
+        assertValidKey(key);
+        return this.storing(key, path, () => this.settle(key, path, { path }));
+      },
+      discard: async () => {
+        if (!writable.closed) {
+          // 'close', not once(): a stream that failed emits its error first, and that is the caller's to report.
+          const closed = new Promise((resolve) => writable.once('close', resolve));
+          writable.destroy();
+          await closed;
+        }
+        await unlink(path).catch(() => undefined);
+      },
+    };
+  }
+
+  private stagingPath(): string {
+    return join(this.root, STAGING, randomBytes(12).toString('hex'));
+  }
+
+  /** Runs one step of storing `what`; its errors become StoreErrors, and the staged file goes if the step fails. */
+  private async storing<T>(what: string, staged: string, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      await unlink(staged).catch(() => undefined);
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(`cannot write ${what} to ${this.root}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Gives a durable staged file its key, which link(2) refuses to replace; the staged name goes either way. */
+  private async settle(key: string, staged: string, body: PutBody): Promise<PutResult> {
+    const dest = this.path(key);
+    try {
+      await chmod(staged, 0o444);
       await this.ensureDir(dirname(dest));
       try {
-        await link(tmp, dest);
+        await link(staged, dest);
       } catch (err) {
         if (!isErrno(err, 'EEXIST')) throw err;
         if (await sameContent(createReadStream(dest), body)) return 'exists';
@@ -86,11 +135,8 @@ export class FileStore implements EvidenceStore {
       }
       await fsyncPath(dirname(dest));
       return 'created';
-    } catch (err) {
-      if (err instanceof StoreError) throw err;
-      throw new StoreError(`cannot write ${key} to ${this.root}: ${(err as Error).message}`, { cause: err });
     } finally {
-      await unlink(tmp).catch(() => undefined);
+      await unlink(staged).catch(() => undefined);
     }
   }
 

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { JsonObject, StorageNote } from '../record/types.js';
 
 /** Bytes in memory (records) or a local file streamed from disk (attachments, spooled uploads). */
@@ -18,6 +18,16 @@ export interface Immutability {
   retentionDays?: number;
   details: JsonObject;
   warnings: string[];
+}
+
+/** An object written before its key is known (an attachment, stored under its hash), in place, so storing it needs no copy. */
+export interface StagedObject {
+  /** Takes the bytes; it finishes once they are durable. */
+  readonly writable: Writable;
+  /** Stores what writable took under `key`, as put would; only after writable has finished. */
+  commit(key: string): Promise<PutResult>;
+  /** Removes what is left of it, stored or not; call it in every case. */
+  discard(): Promise<void>;
 }
 
 export interface ListOptions {
@@ -71,6 +81,8 @@ export interface EvidenceStore {
   pending?(): Promise<{ count: number; where: string; reason?: string }>;
   /** Tries once more to send what is pending. */
   flush?(): Promise<void>;
+  /** Starts an object whose key is known only at its end; stores without it get a temporary file and put({ path }). */
+  stage?(): Promise<StagedObject>;
 }
 
 export class StoreError extends Error {
