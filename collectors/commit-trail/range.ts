@@ -1,7 +1,8 @@
 import type { SimpleGit } from 'simple-git';
 import type { Finding } from '../../src/collector/contract.js';
 import type { WindowOption } from './options.js';
-import { commitExists, firstParentAt, isAncestor } from './repository.js';
+import { IsoTime } from './iso-time.js';
+import { commitExists, firstParentAt, isAncestor, type DatedCommit } from './repository.js';
 
 /** Where a repository's last range ended, as every record of the stream carries it. */
 export interface Position {
@@ -14,8 +15,8 @@ export type RangeBasis = 'previous' | 'since' | 'days' | 'history';
 
 /** Commits reachable from `to` and not from `from`: the changes that reached the branch in the window. */
 export interface RangePlan {
-  from: string | null;
-  to: string | null;
+  from: Position | null;
+  to: Position | null;
   basis: RangeBasis;
   findings: Finding[];
 }
@@ -44,21 +45,23 @@ function windowStart(window: WindowOption | undefined, end: number): { start: nu
  */
 export async function planRange(input: RangeInput): Promise<RangePlan> {
   const { git, previous } = input;
-  const to = await firstParentAt(git, input.branch, input.end);
+  const iso = new IsoTime();
+  const position = (c: DatedCommit | null): Position | null => (c ? { commit: c.id, time: iso.format(c.seconds) } : null);
+  const to = position(await firstParentAt(git, input.branch, input.end));
   const findings: Finding[] = [];
 
   if (previous) {
-    const from = previous.commit;
-    if (!(await commitExists(git, from))) {
-      findings.push(rewritten(from, input.branch, 'no longer exists in the repository'));
-      const seconds = Math.floor(Date.parse(previous.time) / 1000);
-      return { from: to ? await firstParentAt(git, to, seconds) : null, to, basis: 'previous', findings };
+    const from = previous;
+    if (!(await commitExists(git, from.commit))) {
+      findings.push(rewritten(from.commit, input.branch, 'no longer exists in the repository'));
+      const seconds = Math.floor(Date.parse(from.time) / 1000);
+      return { from: to ? position(await firstParentAt(git, to.commit, seconds)) : null, to, basis: 'previous', findings };
     }
-    if (to === null || to === from) return { from, to: from, basis: 'previous', findings };
-    if (await isAncestor(git, from, to)) return { from, to, basis: 'previous', findings };
+    if (to === null || to.commit === from.commit) return { from, to: from, basis: 'previous', findings };
+    if (await isAncestor(git, from.commit, to.commit)) return { from, to, basis: 'previous', findings };
     // The window ends before the previous range did (an `until` moved back): nothing new to cover.
-    if (await isAncestor(git, to, from)) return { from, to: from, basis: 'previous', findings };
-    findings.push(rewritten(from, input.branch, 'is no longer on the branch'));
+    if (await isAncestor(git, to.commit, from.commit)) return { from, to: from, basis: 'previous', findings };
+    findings.push(rewritten(from.commit, input.branch, 'is no longer on the branch'));
     return { from, to, basis: 'previous', findings };
   }
 
@@ -70,7 +73,7 @@ export async function planRange(input: RangeInput): Promise<RangePlan> {
       message: `the previous record of this stream does not say where its range ended (it is an error record), so this range starts from the window (${basis}); it may overlap the last one or leave a gap`,
     });
   }
-  const from = start !== null && to !== null ? await firstParentAt(git, to, start - 1) : null;
+  const from = start !== null && to !== null ? position(await firstParentAt(git, to.commit, start - 1)) : null;
   return { from, to, basis, findings };
 }
 

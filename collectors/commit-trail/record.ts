@@ -3,12 +3,11 @@ import type { Attachment, CollectorContext, JsonObject, RecordDraft, RecordStatu
 import type { Classifier } from './classify.js';
 import { DetailSink, type CommitDetail } from './detail.js';
 import { FindingList } from './findings.js';
-import { IsoTime } from './iso-time.js';
 import { GitHubClient, repositoryFromUrl } from './github.js';
 import type { LogOrder, LogRange } from './git-log.js';
 import type { CommitTrailOptions, RepositoryOption } from './options.js';
 import { planRange, type Position, type RangePlan } from './range.js';
-import { commitTimes, originUrl, RepositoryProblem, signatureStatuses, type SignatureStatus } from './repository.js';
+import { originUrl, RepositoryProblem, signatureStatuses, type SignatureStatus } from './repository.js';
 import type { OpenedRepository } from './target.js';
 import { emptyTotals, OutOfOrder, TrailWalk, type TrailTotals } from './trail.js';
 
@@ -95,8 +94,8 @@ export async function collectRange(ctx: CollectorContext<CommitTrailOptions>, re
   if (o.requireSigned && allowedSigners && !existsSync(allowedSigners)) throw new RepositoryProblem(`the allowed signers file ${allowedSigners} does not exist`);
   const plan = await planRange({ git: opened.git, branch: opened.branch, end: req.end, previous: req.previous, continuityLost: req.continuityLost, window: o.window });
   let pass: RangePass = { findings: planFindings(plan), totals: emptyTotals(), detail: { inline: [] } };
-  if (plan.to !== null && plan.to !== plan.from) {
-    const range: LogRange = { to: plan.to, exclude: plan.from };
+  if (plan.to !== null && plan.to.commit !== plan.from?.commit) {
+    const range: LogRange = { to: plan.to.commit, exclude: plan.from?.commit ?? null };
     const signatures = o.requireSigned ? await signatureStatuses(opened.dir, range, allowedSigners, ctx.signal) : null;
     // A whole history in date order streams at once; the rare one with commit times running backwards is read again in
     // topological order. A range with a start is read in topological order from the outset: with `^start` git walks the
@@ -107,11 +106,7 @@ export async function collectRange(ctx: CollectorContext<CommitTrailOptions>, re
   }
   const { findings, totals, detail } = pass;
 
-  const times = await commitTimes(opened.git, [plan.from, plan.to].filter((id) => id !== null));
-  const iso = new IsoTime();
-  const positionOf = (id: string | null): Position | null => (id ? { commit: id, time: iso.format(times.get(id)!) } : null);
-  const from = positionOf(plan.from);
-  const to = positionOf(plan.to);
+  const { from, to } = plan;
   const rewritten = plan.findings.some((f) => f.code === 'history-rewritten');
   const status: RecordStatus = totals.review.missing > 0 || totals.signing.unsigned > 0 || rewritten ? 'fail' : 'pass';
   const data = {
@@ -140,11 +135,12 @@ export async function collectRange(ctx: CollectorContext<CommitTrailOptions>, re
 
 function summarize(req: RangeRequest, plan: RangePlan, t: TrailTotals, rewritten: boolean): string {
   const where = `${req.opened.branch} of ${req.location}`;
-  if (plan.to === null) return `${where} has no commit up to the end of the window.`;
-  if (plan.to === plan.from) return `No new commit reached ${where} since ${short(plan.to)}.`;
+  const { from, to } = plan;
+  if (to === null) return `${where} has no commit up to the end of the window.`;
+  if (to.commit === from?.commit) return `No new commit reached ${where} since ${short(to.commit)}.`;
   const total = t.counts.agent + t.counts.bot + t.counts.human;
-  const since = plan.from ? `after ${short(plan.from)}` : 'from the start of its history';
-  const parts = [`${total} commits reached ${where} ${since} up to ${short(plan.to)} (${t.counts.agent} agent, ${t.counts.bot} bot, ${t.counts.human} human)`];
+  const since = from ? `after ${short(from.commit)}` : 'from the start of its history';
+  const parts = [`${total} commits reached ${where} ${since} up to ${short(to.commit)} (${t.counts.agent} agent, ${t.counts.bot} bot, ${t.counts.human} human)`];
   if (t.review.required > 0) {
     parts.push(
       t.review.missing === 0

@@ -1,5 +1,5 @@
 import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { GIT_KEYS, gitEnvironment } from './git-env.js';
 import type { LogRange } from './git-log.js';
@@ -57,14 +57,15 @@ export async function openLocal(path: string, signal: AbortSignal): Promise<Simp
   const git = gitClient(path, signal);
   let answer: string[];
   try {
-    answer = (await git.revparse(['--absolute-git-dir', '--is-bare-repository'])).trim().split('\n');
+    answer = (await git.revparse(['--absolute-git-dir', '--is-bare-repository', '--is-inside-work-tree', '--show-cdup'])).trim().split('\n');
   } catch {
     throw new RepositoryProblem(`${path} is not a git repository`);
   }
-  const gitDir = answer[0] ?? '';
+  const [gitDir = '', bare, inWorkTree, cdup = ''] = answer;
   const here = await realpath(path);
   if (here === gitDir) return git;
-  const top = answer[1] === 'true' ? gitDir : (await git.revparse(['--show-toplevel'])).trim();
+  // Outside a work tree and not bare: somewhere inside a .git folder.
+  const top = bare === 'true' || inWorkTree !== 'true' ? gitDir : resolve(here, cdup);
   if (here !== top) throw new RepositoryProblem(`${path} is not a git repository (it is a folder inside ${top})`);
   return git;
 }
@@ -116,10 +117,17 @@ function gitDate(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 }
 
+/** A commit and its committer time, in seconds since the epoch. */
+export interface DatedCommit {
+  id: string;
+  seconds: number;
+}
+
 /** The newest commit on the first-parent line of `rev` committed at or before `seconds`, or null. */
-export async function firstParentAt(git: SimpleGit, rev: string, seconds: number): Promise<string | null> {
-  const id = (await git.raw(['rev-list', '-1', '--first-parent', `--until=${gitDate(seconds)}`, rev, '--'])).trim();
-  return id === '' ? null : id;
+export async function firstParentAt(git: SimpleGit, rev: string, seconds: number): Promise<DatedCommit | null> {
+  const args = ['rev-list', '-1', '--first-parent', '--no-commit-header', '--format=%H %ct', `--until=${gitDate(seconds)}`, rev, '--'];
+  const [id, time] = (await git.raw(args)).trim().split(' ');
+  return id ? { id, seconds: Number(time) } : null;
 }
 
 export async function commitExists(git: SimpleGit, id: string): Promise<boolean> {
@@ -129,17 +137,6 @@ export async function commitExists(git: SimpleGit, id: string): Promise<boolean>
 export async function isAncestor(git: SimpleGit, ancestor: string, of: string): Promise<boolean> {
   // simple-git hides exit codes without stderr, so compare the merge base instead of `merge-base --is-ancestor`.
   return (await git.raw(['merge-base', ancestor, of])).trim() === ancestor;
-}
-
-/** Committer times of commits, in seconds since the epoch, by id. */
-export async function commitTimes(git: SimpleGit, ids: string[]): Promise<Map<string, number>> {
-  const times = new Map<string, number>();
-  if (ids.length === 0) return times;
-  for (const line of (await git.raw(['show', '-s', '--format=%H %ct', ...ids, '--'])).trim().split('\n')) {
-    const [id, seconds] = line.split(' ');
-    if (id && seconds) times.set(id, Number(seconds));
-  }
-  return times;
 }
 
 /** The fetch URL of the `origin` remote, where the GitHub enrichment reads `owner/name` from. */

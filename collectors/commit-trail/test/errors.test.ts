@@ -20,6 +20,7 @@ describe('commit-trail on repositories it cannot read', () => {
     const d1 = await detached.commit({ message: 'one', at: '2026-02-01T10:00:00Z' });
     await detached.git(['checkout', '-q', '--detach', d1]);
     await TestRepo.create(join(dir, 'empty'));
+    await good.git(['clone', '-q', '--bare', '.', join(dir, 'bare.git')]);
 
     const { records } = await runTrail(dir, {
       repos: [
@@ -30,7 +31,10 @@ describe('commit-trail on repositories it cannot read', () => {
         { path: 'good', branch: 'release' },
         { path: 'detached' },
         { path: 'empty' },
+        { path: 'good/.git/objects', branch: 'main' },
+        { path: 'bare.git/refs', branch: 'main' },
         { path: 'good', branch: 'main' },
+        { path: 'bare.git', branch: 'main' },
       ],
     });
     expect(records.map((r) => `${r.status} ${r.subject.kind} ${r.subject.id}`)).toEqual([
@@ -41,9 +45,12 @@ describe('commit-trail on repositories it cannot read', () => {
       'error git-repository good#release',
       'error git-repository detached#HEAD',
       'error git-repository empty#HEAD',
+      'error git-repository good/.git/objects#main',
+      'error git-repository bare.git/refs#main',
       'pass git-repository good#main',
+      'pass git-repository bare.git#main',
     ]);
-    const messages = records.slice(0, 7).map((r) => r.findings[0]!.message);
+    const messages = records.slice(0, 9).map((r) => r.findings[0]!.message);
     expect(messages[0]).toBe(`the repository path ${join(dir, 'missing')} does not exist`);
     expect(messages[1]).toBe(`${join(dir, 'plain')} is not a git repository`);
     expect(messages[2]).toMatch(/is not a git repository \(it is a folder inside .*good\)/);
@@ -51,7 +58,9 @@ describe('commit-trail on repositories it cannot read', () => {
     expect(messages[4]).toBe('branch release does not exist or has no commits');
     expect(messages[5]).toMatch(/HEAD is detached/);
     expect(messages[6]).toBe('branch main does not exist or has no commits');
-    expect(records.slice(0, 7).every((r) => r.findings[0]!.code === 'repository-unavailable')).toBe(true);
+    expect(messages[7]).toMatch(/objects is not a git repository \(it is a folder inside .*good\/\.git\)$/);
+    expect(messages[8]).toMatch(/refs is not a git repository \(it is a folder inside .*bare\.git\)$/);
+    expect(records.slice(0, 9).every((r) => r.findings[0]!.code === 'repository-unavailable')).toBe(true);
     expect(records[0]!.summary).toMatch(/^The commit trail of missing could not be read/);
   });
 
