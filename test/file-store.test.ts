@@ -1,9 +1,10 @@
-import { readdir, readlink, stat, writeFile, readFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readlink, stat, utimes, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { FileStore, fileStoreRoot } from '../src/store/file-store.js';
+import { SyncedFileWriter } from '../src/store/synced-file-writer.js';
 import { StoreConflictError, StoreError } from '../src/store/types.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -125,6 +126,40 @@ describe('FileStore', () => {
     expect(open.filter((target) => target.startsWith(store.root))).toEqual([]);
     await expect(staged.commit('blobs/partial')).rejects.toBeInstanceOf(StoreError);
     expect(await store.get('blobs/partial')).toBeNull();
+  });
+
+  it('refuses to store a staged object before its stream has ended, and says so as a store error', async () => {
+    const store = new FileStore(await tempDir());
+    const staged = await store.stage();
+    staged.writable.write('half of it');
+    await expect(staged.commit('blobs/half')).rejects.toThrow(/cannot store blobs\/half: its staged object was not written to the end/);
+    await expect(staged.commit('../escape')).rejects.toBeInstanceOf(StoreError);
+    await staged.discard();
+    expect(await collect(store.list(''))).toEqual([]);
+  });
+
+  it('reports a file that refuses writes while staging as a StoreError naming the store', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'read-only');
+    await writeFile(path, '');
+    // Opened for reading only, so the first write fails in the kernel (EBADF), as a full disk would.
+    const writer = new SyncedFileWriter(await open(path, 'r'), (err) => new StoreError(`cannot write a staged object to ${dir}: ${err.message}`));
+    const failure = pipeline(Readable.from([Buffer.from('bytes')]), writer);
+    await expect(failure).rejects.toBeInstanceOf(StoreError);
+    await expect(failure).rejects.toThrow(/cannot write a staged object to .*EBADF/);
+  });
+
+  it('sweeps staging files older than a day that a crashed writer left, and keeps recent ones', async () => {
+    const root = await tempDir();
+    await mkdir(join(root, '.staging'));
+    const stale = join(root, '.staging', 'stale');
+    const recent = join(root, '.staging', 'recent');
+    await writeFile(stale, 'left by a crash two days ago');
+    await writeFile(recent, 'another writer, still busy');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    await utimes(stale, twoDaysAgo, twoDaysAgo);
+    await new FileStore(root).put('k', Buffer.from('v'));
+    expect(await readdir(join(root, '.staging'))).toEqual(['recent']);
   });
 
   it('resolves file: URLs against a base folder', () => {

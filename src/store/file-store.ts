@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { chmod, constants, copyFile, link, mkdir, open, opendir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { chmod, constants, copyFile, link, mkdir, open, opendir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -18,6 +18,7 @@ import {
 } from './types.js';
 
 const STAGING = '.staging';
+const STALE_STAGING_MS = 24 * 3600 * 1000;
 
 async function fsyncPath(path: string): Promise<void> {
   const handle = await open(path, constants.O_RDONLY);
@@ -44,6 +45,7 @@ export class FileStore implements EvidenceStore {
   readonly url: string;
   readonly root: string;
   private readonly knownDirs = new Set<string>();
+  private stagingSwept = false;
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -69,7 +71,7 @@ export class FileStore implements EvidenceStore {
     assertValidKey(key);
     const tmp = this.stagingPath();
     return this.storing(key, tmp, async () => {
-      await this.ensureDir(dirname(tmp));
+      await this.ensureStaging();
       if (body instanceof Uint8Array) {
         await writeFile(tmp, body, { flag: 'wx', mode: 0o600 });
       } else {
@@ -83,16 +85,20 @@ export class FileStore implements EvidenceStore {
   /** Written straight into the staging folder, so commit links the file under its key instead of copying it. */
   async stage(): Promise<StagedObject> {
     const path = this.stagingPath();
+    const failed = (err: Error) => new StoreError(`cannot write a staged object to ${this.root}: ${err.message}`, { cause: err });
     const writable = await this.storing('a staged object', path, async () => {
-      await this.ensureDir(dirname(path));
-      return new SyncedFileWriter(await open(path, 'wx', 0o600));
+      await this.ensureStaging();
+      return new SyncedFileWriter(await open(path, 'wx', 0o600), failed);
     });
     return {
       writable,
-      commit: (key) => {
-        assertValidKey(key);
-        return this.storing(key, path, () => this.settle(key, path, { path }));
-      },
+      commit: (key) =>
+        this.storing(key, path, async () => {
+          assertValidKey(key);
+          // Before its end the file is neither whole nor durable, and writes still under way would change it under its key.
+          if (!writable.writableFinished) throw new StoreError(`cannot store ${key}: its staged object was not written to the end`);
+          return this.settle(key, path, { path });
+        }),
       discard: async () => {
         if (!writable.closed) {
           // 'close', not once(): a stream that failed emits its error first, and that is the caller's to report.
@@ -103,6 +109,23 @@ export class FileStore implements EvidenceStore {
         await unlink(path).catch(() => undefined);
       },
     };
+  }
+
+  /**
+   * The staging folder, swept once per store object of files a crashed writer left: a day is far longer than
+   * any write takes, so whatever is older will never be stored.
+   */
+  private async ensureStaging(): Promise<void> {
+    const staging = join(this.root, STAGING);
+    await this.ensureDir(staging);
+    if (this.stagingSwept) return;
+    this.stagingSwept = true;
+    const before = Date.now() - STALE_STAGING_MS;
+    for (const name of await readdir(staging)) {
+      const file = join(staging, name);
+      const seen = await stat(file).catch(() => null);
+      if (seen && seen.mtimeMs < before) await unlink(file).catch(() => undefined);
+    }
   }
 
   private stagingPath(): string {

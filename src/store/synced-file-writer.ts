@@ -17,12 +17,19 @@ export class SyncedFileWriter extends Writable {
   private syncError: Error | null = null;
   private open = true;
 
-  constructor(private readonly handle: FileHandle) {
+  /** `failed` turns the file's own errors (a full disk, an I/O error) into what the owner reports them as. */
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly failed: (error: Error) => Error,
+  ) {
     super({ highWaterMark: 1 << 20 });
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.writeAll(chunk).then(() => callback(this.syncError), callback);
+    this.writeAll(chunk).then(
+      () => callback(this.syncError && this.failed(this.syncError)),
+      (error: Error) => callback(this.failed(error)),
+    );
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -32,7 +39,10 @@ export class SyncedFileWriter extends Writable {
       await this.handle.sync();
       await this.close();
     };
-    finish().then(() => callback(), callback);
+    finish().then(
+      () => callback(),
+      (error: Error) => callback(this.failed(error)),
+    );
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -45,7 +55,11 @@ export class SyncedFileWriter extends Writable {
 
   private async writeAll(chunk: Buffer): Promise<void> {
     // A regular file takes a whole write but for a full disk or a signal; a short one goes on where it stopped.
-    for (let done = 0; done < chunk.length; ) done += (await this.handle.write(chunk, done, chunk.length - done)).bytesWritten;
+    for (let done = 0; done < chunk.length; ) {
+      const { bytesWritten } = await this.handle.write(chunk, done, chunk.length - done);
+      if (bytesWritten === 0) throw new Error('the file took no more bytes');
+      done += bytesWritten;
+    }
     this.unsynced += chunk.length;
     if (this.unsynced >= SYNC_EVERY && this.syncing === null) {
       this.unsynced = 0;
