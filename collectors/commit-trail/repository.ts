@@ -125,9 +125,10 @@ export interface DatedCommit {
 
 /** The newest commit on the first-parent line of `rev` committed at or before `seconds`, or null. */
 export async function firstParentAt(git: SimpleGit, rev: string, seconds: number): Promise<DatedCommit | null> {
-  const args = ['rev-list', '-1', '--first-parent', '--no-commit-header', '--format=%H %ct', `--until=${gitDate(seconds)}`, rev, '--'];
-  const [id, time] = (await git.raw(args)).trim().split(' ');
-  return id ? { id, seconds: Number(time) } : null;
+  // rev-list prints `commit <id>` above each formatted line (--no-commit-header, which drops it, needs git 2.33).
+  const out = await git.raw(['rev-list', '-1', '--first-parent', '--format=%ct', `--until=${gitDate(seconds)}`, rev, '--']);
+  const [header, time] = out.trim().split('\n');
+  return header?.startsWith('commit ') ? { id: header.slice('commit '.length), seconds: Number(time) } : null;
 }
 
 export async function commitExists(git: SimpleGit, id: string): Promise<boolean> {
