@@ -46,11 +46,13 @@ export class ModelHashError extends Error {
 
 export const DEFAULT_SHARD_SIZE = 1_000_000_000;
 // Measured on the 2-core machine of issue 4 (bench/model-hash.ts): from the page cache, synchronous
-// 1 MiB reads beat larger or asynchronous ones (up to 8% faster); from the disk, two 4 MiB reads in
-// flight per file keep up with `cat`, where synchronous reads reach about 0.8 of it.
+// 1 MiB reads beat larger or asynchronous ones (up to 8% faster). From the disk, the bytes in flight per
+// file count, in a few runs each against `cat`: 8 MiB (two 4 MiB reads) 0.9-1.0x, 12 MiB (six 2 MiB
+// reads) 0.97-1.07x, 16 MiB (four 4 MiB reads) 1.1-1.35x but 6 MiB more of buffers a worker; synchronous
+// reads about 0.8x. The disk's own speed moves by 10-20% between runs here.
 const READ_SIZE = 1 << 20;
-const READ_AHEAD_SIZE = 4 << 20;
-const READ_AHEAD_DEPTH = 2;
+const READ_AHEAD_SIZE = 2 << 20;
+const READ_AHEAD_DEPTH = 6;
 // The page cache copies at several GB/s: a read slower than 1 GB/s waited for the disk.
 const SLOW_READ_BYTES_PER_MS = 1e6;
 // Cold files here gave a slow read every 16 or fewer; a warm file, one in hundreds at most.
@@ -63,7 +65,7 @@ interface Job extends HashTask {
 }
 
 /**
- * Hashes files in worker threads, each reading large chunks into buffers it reuses (1 MiB, plus 12 MiB
+ * Hashes files in worker threads, each reading large chunks into buffers it reuses (1 MiB, plus 14 MiB
  * once it meets a file that is not cached), so memory stays flat for any model size. Files method: one
  * resource per file, named by the file's name. Shards method: one resource per [start, end) range of
  * shardSize bytes, named `${name}:${start}:${end}`; empty files give no shard. Work is handed out largest first to whichever worker is free, so one big file overlaps the
