@@ -940,6 +940,14 @@ describe('deploy/Dockerfile', () => {
     expect(final.instructions.some((i) => i.cmd === 'EXPOSE' && i.args.split(/\s+/).includes(String(METRICS_PORT)))).toBe(true);
   });
 
+  it('caps V8\'s young generation with the same NODE_OPTIONS as the systemd unit', () => {
+    const env = parseDockerfile(src).stages.at(-1)!.instructions.filter((i) => i.cmd === 'ENV').map((i) => i.args).join(' ');
+    const image = /NODE_OPTIONS=(\S+)/.exec(env)?.[1];
+    const unit = parseUnit(text('systemd', 'evidence-agent.service')).get('Service')!.get('Environment')!.find((e) => e.startsWith('NODE_OPTIONS='));
+    expect(image).toMatch(/^--max-semi-space-size=\d+$/);
+    expect(unit).toBe(`NODE_OPTIONS=${image}`);
+  });
+
   it('says in deploy/README.md that the image cannot be built here', () => {
     expect(text('README.md')).toMatch(/cannot be (built|pulled)[^.]*here|no (Docker|container) engine/i);
   });
