@@ -1,13 +1,13 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashModelFiles, hashStream, ModelHashError } from '../src/model-signing/hash-model.js';
+import { closeHashPool, hashModelFiles, hashStream, ModelHashError } from '../src/model-signing/hash-model.js';
 import type { HashReply, HashTask, HashWorkerData } from '../src/model-signing/hash-worker.js';
 import { compareModelNames, listModelFiles, ModelFilesError, type ModelFile } from '../src/model-signing/model-files.js';
 import { tempDir } from './helpers/tmp.js';
@@ -175,6 +175,40 @@ describe('hashModelFiles', () => {
     expect(error).toMatchObject({ path: join(root, 'b'), code: 'ENOENT' });
   });
 
+  it('keeps its threads for the next call, ends a failed call\'s threads, and lets them go when closed', async () => {
+    const root = await model({ a: 'alpha', b: 'beta' });
+    const files = await listModelFiles(root, noIgnore);
+    await closeHashPool();
+    const none = threadCount();
+    await hashModelFiles(files, { method: 'files', concurrency: 2 });
+    const kept = threadCount();
+    expect(kept).toBeGreaterThan(none);
+    await hashModelFiles(files, { method: 'files', concurrency: 2 });
+    expect(threadCount()).toBe(kept);
+
+    await unlink(join(root, 'b'));
+    await expect(hashModelFiles(files, { method: 'files', concurrency: 2 })).rejects.toBeInstanceOf(ModelHashError);
+    expect(threadCount()).toBe(none);
+    await writeFile(join(root, 'b'), 'beta');
+    expect((await hashModelFiles(files, { method: 'files', concurrency: 2 })).resources.map((r) => r.digest)).toEqual([sha256(Buffer.from('alpha')), sha256(Buffer.from('beta'))]);
+    await closeHashPool();
+    expect(threadCount()).toBe(none);
+  });
+
+  it('does not keep a process alive with its idle threads (runs the build in dist/)', async (ctx) => {
+    const built = new URL('../dist/src/model-signing/hash-model.js', import.meta.url);
+    if (!existsSync(built)) ctx.skip('dist/ is not built: npm test builds it first');
+    const root = await model({ a: 'alpha' });
+    const code = `const m = await import(${JSON.stringify(built.href)}); const r = await m.hashModelFiles([{ name: 'a', path: ${JSON.stringify(join(root, 'a'))}, size: 5 }], { method: 'files' }); console.log(r.resources[0].digest);`;
+    // Idle threads end by themselves only after 30 s: a process that waited for them would be killed here first.
+    const script = join(root, 'hash-once.mjs');
+    await writeFile(script, code);
+    const run = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 15_000 });
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe(sha256(Buffer.from('alpha')));
+  });
+
   it('refuses bad options', async () => {
     await expect(hashModelFiles([], { method: 'shards', shardSize: 0 })).rejects.toThrow(RangeError);
     await expect(hashModelFiles([], { method: 'files', concurrency: 0 })).rejects.toThrow(RangeError);
@@ -218,6 +252,7 @@ describe('hashModelFiles', () => {
 
     it('rejects with the abort reason mid-way and leaves no worker running', async () => {
       await hashModelFiles([big], { method: 'shards', shardSize: 1 << 20, concurrency: 1 }); // thread pools of the process are up now
+      await closeHashPool();
       const before = threadCount();
       const controller = new AbortController();
       const reason = new Error('stop now');
@@ -260,13 +295,12 @@ describe('hash-worker', () => {
       readAheadDepth: 2,
       slowReadBytesPerMs: Infinity,
       slowReadWindow: 1,
-      progress,
     };
     const worker = new Worker(new URL('../src/model-signing/hash-worker.ts', import.meta.url), { workerData });
-    const ask = (task: HashTask) =>
+    const ask = (task: Omit<HashTask, 'progress'>) =>
       new Promise<HashReply>((resolve) => {
         worker.once('message', resolve);
-        worker.postMessage(task);
+        worker.postMessage({ ...task, progress });
       });
     try {
       expect(await ask({ id: 1, path, start: 0, end: null })).toEqual({ id: 1, digest: sha256(data), size: data.length });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { HashPool } from './hash-pool.js';
 import type { HashReply, HashTask, HashWorkerData } from './hash-worker.js';
 import { compareModelNames, type ModelFile } from './model-files.js';
 
@@ -59,7 +60,7 @@ const SLOW_READ_BYTES_PER_MS = 1e6;
 const SLOW_READ_WINDOW = 32;
 const PROGRESS_INTERVAL_MS = 100;
 
-interface Job extends HashTask {
+interface Job extends Omit<HashTask, 'progress'> {
   name: string;
   length: number;
 }
@@ -69,8 +70,8 @@ interface Job extends HashTask {
  * once it meets a file that is not cached), so memory stays flat for any model size. Files method: one
  * resource per file, named by the file's name. Shards method: one resource per [start, end) range of
  * shardSize bytes, named `${name}:${start}:${end}`; empty files give no shard. Work is handed out largest first to whichever worker is free, so one big file overlaps the
- * rest instead of coming last. All workers are terminated before the promise settles, on success,
- * failure or abort (which rejects with the signal's reason).
+ * rest instead of coming last. The threads are kept for the next call (see HashPool); on failure or
+ * abort (which rejects with the signal's reason) the call's threads are terminated before it settles.
  */
 export async function hashModelFiles(files: ModelFile[], options: HashOptions): Promise<HashResult> {
   const started = performance.now();
@@ -120,6 +121,22 @@ function planJobs(files: ModelFile[], options: HashOptions): Job[] {
 
 type Digested = Extract<HashReply, { digest: string }>;
 
+const WORKER_DATA: HashWorkerData = {
+  readSize: READ_SIZE,
+  readAheadSize: READ_AHEAD_SIZE,
+  readAheadDepth: READ_AHEAD_DEPTH,
+  slowReadBytesPerMs: SLOW_READ_BYTES_PER_MS,
+  slowReadWindow: SLOW_READ_WINDOW,
+};
+// Long enough for the models of one run and for checks made one after another; a daemon's runs are further apart.
+const IDLE_MS = 30_000;
+const pool = new HashPool(() => new Worker(workerUrl(), { workerData: WORKER_DATA, name: 'model-hash' }), IDLE_MS, availableParallelism());
+
+/** Ends the hashing threads kept for the next call (they would end by themselves after a while idle). */
+export function closeHashPool(): Promise<void> {
+  return pool.close();
+}
+
 function runPool(jobs: Job[], size: number, options: HashOptions): Promise<Digested[]> {
   const { signal, onProgress } = options;
   const bytesTotal = jobs.reduce((sum, job) => sum + job.length, 0);
@@ -130,18 +147,15 @@ function runPool(jobs: Job[], size: number, options: HashOptions): Promise<Diges
   let remaining = jobs.length;
   const progress = new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
   const bytesDone = new BigInt64Array(progress);
-  const workerData: HashWorkerData = {
-    readSize: READ_SIZE,
-    readAheadSize: READ_AHEAD_SIZE,
-    readAheadDepth: READ_AHEAD_DEPTH,
-    slowReadBytesPerMs: SLOW_READ_BYTES_PER_MS,
-    slowReadWindow: SLOW_READ_WINDOW,
-    progress,
-  };
-  const url = workerUrl();
 
   return new Promise<Digested[]>((resolve, reject) => {
-    const workers: Worker[] = [];
+    let workers: Worker[];
+    try {
+      workers = pool.take(size);
+    } catch (error) {
+      reject(error);
+      return;
+    }
     let settled = false;
     let lastReported = -1;
     const report = () => {
@@ -153,14 +167,21 @@ function runPool(jobs: Job[], size: number, options: HashOptions): Promise<Diges
     };
     const timer = onProgress ? setInterval(report, PROGRESS_INTERVAL_MS) : undefined;
 
+    const listeners = new Map<Worker, { message: (reply: HashReply) => void; error: (error: Error) => void; exit: (code: number) => void }>();
     const settle = (error: unknown, ok: boolean) => {
       if (settled) return;
       settled = true;
       clearInterval(timer);
       signal?.removeEventListener('abort', onAbort);
-      if (ok) report();
-      // Settle only once every thread is gone, so none outlives the call or keeps the process alive.
-      void Promise.allSettled(workers.map((w) => w.terminate())).then(() => (ok ? resolve(results) : reject(error)));
+      for (const [w, l] of listeners) w.off('message', l.message).off('error', l.error).off('exit', l.exit);
+      if (ok) {
+        report();
+        pool.give(workers);
+        resolve(results);
+        return;
+      }
+      // A failed or aborted call may leave a thread mid-file: those end, and the call settles once they are gone.
+      void Promise.allSettled(workers.map((w) => w.terminate())).then(() => reject(error));
     };
     const onAbort = () => settle(signal?.reason, false);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -168,31 +189,27 @@ function runPool(jobs: Job[], size: number, options: HashOptions): Promise<Diges
     let next = 0;
     const dispatch = (worker: Worker) => {
       const job = queue[next++];
-      if (job) worker.postMessage({ id: job.id, path: job.path, start: job.start, end: job.end } satisfies HashTask);
+      if (job) worker.postMessage({ id: job.id, path: job.path, start: job.start, end: job.end, progress } satisfies HashTask);
     };
 
-    for (let i = 0; i < size && !settled; i++) {
-      let worker: Worker;
-      try {
-        worker = new Worker(url, { workerData, name: 'model-hash' });
-      } catch (error) {
-        settle(error, false);
-        break;
-      }
-      workers.push(worker);
-      worker.on('message', (reply: HashReply) => {
-        if (settled) return;
-        if ('error' in reply) {
-          const job = jobs[reply.id]!;
-          settle(new ModelHashError(reply.error.message, job.path, reply.error.code), false);
-          return;
-        }
-        results[reply.id] = reply;
-        if (--remaining === 0) settle(undefined, true);
-        else dispatch(worker);
-      });
-      worker.on('error', (error) => settle(error, false));
-      worker.on('exit', (code) => settle(new Error(`a hashing worker thread stopped unexpectedly (exit code ${code})`), false));
+    for (const worker of workers) {
+      const l = {
+        message: (reply: HashReply) => {
+          if (settled) return;
+          if ('error' in reply) {
+            const job = jobs[reply.id]!;
+            settle(new ModelHashError(reply.error.message, job.path, reply.error.code), false);
+            return;
+          }
+          results[reply.id] = reply;
+          if (--remaining === 0) settle(undefined, true);
+          else dispatch(worker);
+        },
+        error: (error: Error) => settle(error, false),
+        exit: (code: number) => settle(new Error(`a hashing worker thread stopped unexpectedly (exit code ${code})`), false),
+      };
+      listeners.set(worker, l);
+      worker.on('message', l.message).on('error', l.error).on('exit', l.exit);
       dispatch(worker);
     }
   });

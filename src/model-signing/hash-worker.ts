@@ -20,8 +20,6 @@ export interface HashWorkerData {
   slowReadBytesPerMs: number;
   /** Two slow reads at most this many reads apart: the file comes from the disk, read the rest of it ahead. */
   slowReadWindow: number;
-  /** One BigInt64 that every worker adds the bytes it hashes to, so progress costs no messages. */
-  progress: SharedArrayBuffer;
 }
 
 export interface HashTask {
@@ -30,6 +28,8 @@ export interface HashTask {
   start: number;
   /** Exclusive; null hashes to the end of the file, however long it is by then. */
   end: number | null;
+  /** One BigInt64 of the call that every worker adds the bytes it hashes to, so progress costs no messages. */
+  progress: SharedArrayBuffer;
 }
 
 export type HashReply =
@@ -38,8 +38,7 @@ export type HashReply =
 
 const port = parentPort;
 if (!port) throw new Error('hash-worker runs only as a worker thread of hash-model');
-const { readSize, readAheadSize, readAheadDepth, slowReadBytesPerMs, slowReadWindow, progress } = workerData as HashWorkerData;
-const bytesDone = new BigInt64Array(progress);
+const { readSize, readAheadSize, readAheadDepth, slowReadBytesPerMs, slowReadWindow } = workerData as HashWorkerData;
 // Buffers live as long as the worker, so memory stays flat whatever the model size; the read-ahead ring
 // is made only once some file turns out not to be cached.
 const syncBuffer = Buffer.allocUnsafeSlow(readSize);
@@ -62,6 +61,7 @@ async function hashRange(task: HashTask): Promise<HashReply> {
   try {
     fd = openSync(task.path, 'r');
     const hash = createHash('sha256');
+    const bytesDone = new BigInt64Array(task.progress);
     const end = task.end ?? Number.POSITIVE_INFINITY;
     let position = task.start;
     let reads = 0;
