@@ -195,6 +195,17 @@ describe('hashModelFiles', () => {
     expect(threadCount()).toBe(none);
   });
 
+  it('fails, instead of never settling, when the progress callback throws at the last report', async () => {
+    const files = await listModelFiles(await model({ a: 'alpha' }), noIgnore);
+    const broken = hashModelFiles(files, {
+      method: 'files',
+      onProgress: () => {
+        throw new Error('the progress bar broke');
+      },
+    });
+    await expect(broken).rejects.toThrow('the progress bar broke');
+  });
+
   it('does not keep a process alive with its idle threads (runs the build in dist/)', async (ctx) => {
     const built = new URL('../dist/src/model-signing/hash-model.js', import.meta.url);
     if (!existsSync(built)) ctx.skip('dist/ is not built: npm test builds it first');

@@ -48,9 +48,9 @@ export class ModelHashError extends Error {
 export const DEFAULT_SHARD_SIZE = 1_000_000_000;
 // Measured on the 2-core machine of issue 4 (bench/model-hash.ts): from the page cache, synchronous
 // 1 MiB reads beat larger or asynchronous ones (up to 8% faster). From the disk, the bytes in flight per
-// file count, in a few runs each against `cat`: 8 MiB (two 4 MiB reads) 0.9-1.0x, 12 MiB (six 2 MiB
-// reads) 0.97-1.07x, 16 MiB (four 4 MiB reads) 1.1-1.35x but 6 MiB more of buffers a worker; synchronous
-// reads about 0.8x. The disk's own speed moves by 10-20% between runs here.
+// file count, in a few runs each against `cat`: 8 MiB (two 4 MiB reads) 0.91-1.05x, 12 MiB (six 2 MiB
+// reads) 0.96-1.19x, 16 MiB (four 4 MiB or eight 2 MiB reads) 0.92-1.35x for 4-6 MiB more of buffers a
+// worker; synchronous reads about 0.8x. The disk's own speed moves by 10-30% between runs here.
 const READ_SIZE = 1 << 20;
 const READ_AHEAD_SIZE = 2 << 20;
 const READ_AHEAD_DEPTH = 6;
@@ -175,8 +175,14 @@ function runPool(jobs: Job[], size: number, options: HashOptions): Promise<Diges
       signal?.removeEventListener('abort', onAbort);
       for (const [w, l] of listeners) w.off('message', l.message).off('error', l.error).off('exit', l.exit);
       if (ok) {
-        report();
         pool.give(workers);
+        try {
+          report();
+        } catch (reportError) {
+          // The caller's progress callback failed at the last report: the call fails with it rather than never settling.
+          reject(reportError);
+          return;
+        }
         resolve(results);
         return;
       }

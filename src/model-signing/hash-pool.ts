@@ -8,6 +8,8 @@ import type { Worker } from 'node:worker_threads';
  */
 export class HashPool {
   private readonly idle: Worker[] = [];
+  /** Threads beyond `keep`, on their way out; close() waits for them too. */
+  private readonly ending = new Set<Promise<number>>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -34,8 +36,13 @@ export class HashPool {
   give(workers: Worker[]): void {
     for (const w of workers) {
       w.unref();
-      if (this.idle.length < this.keep) this.idle.push(w);
-      else void w.terminate();
+      if (this.idle.length < this.keep) {
+        this.idle.push(w);
+      } else {
+        const ended = w.terminate();
+        this.ending.add(ended);
+        void ended.finally(() => this.ending.delete(ended));
+      }
     }
     this.stopTimer();
     if (this.idle.length > 0) {
@@ -44,10 +51,10 @@ export class HashPool {
     }
   }
 
-  /** Ends the idle threads now. */
+  /** Ends the idle threads now, and waits for those already ending. */
   async close(): Promise<void> {
     this.stopTimer();
-    await Promise.allSettled(this.idle.splice(0).map((w) => w.terminate()));
+    await Promise.allSettled([...this.idle.splice(0).map((w) => w.terminate()), ...this.ending]);
   }
 
   private spawn(): Worker {
