@@ -229,7 +229,7 @@ async function measure(repo: string, scratch: string, label: string): Promise<vo
 }
 
 async function measureApart(repo: string, scratch: string, label: string): Promise<void> {
-  // With the young-generation cap the agent's deployments run with (NODE_OPTIONS in deploy/Dockerfile and the systemd unit).
+  // With the young-generation size the agent's deployments pin (NODE_OPTIONS in deploy/Dockerfile and the systemd unit).
   const child = spawn(process.execPath, ['--max-semi-space-size=16', fileURLToPath(import.meta.url), '--measure', repo, scratch, label], { stdio: 'inherit', env: process.env });
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
