@@ -165,7 +165,16 @@ function runPool(jobs: Job[], size: number, options: HashOptions): Promise<Diges
       // A file that grew since it was listed may push done past the listed total.
       onProgress?.(done, Math.max(done, bytesTotal));
     };
-    const timer = onProgress ? setInterval(report, PROGRESS_INTERVAL_MS) : undefined;
+    // A progress callback that throws fails the call, whether at a report on the way or at the last one.
+    const timer = onProgress
+      ? setInterval(() => {
+          try {
+            report();
+          } catch (reportError) {
+            settle(reportError, false);
+          }
+        }, PROGRESS_INTERVAL_MS)
+      : undefined;
 
     const listeners = new Map<Worker, { message: (reply: HashReply) => void; error: (error: Error) => void; exit: (code: number) => void }>();
     const settle = (error: unknown, ok: boolean) => {
@@ -179,7 +188,6 @@ function runPool(jobs: Job[], size: number, options: HashOptions): Promise<Diges
         try {
           report();
         } catch (reportError) {
-          // The caller's progress callback failed at the last report: the call fails with it rather than never settling.
           reject(reportError);
           return;
         }
