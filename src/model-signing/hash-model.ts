@@ -158,21 +158,23 @@ function runPool(jobs: Job[], size: number, options: HashOptions): Promise<Diges
     }
     let settled = false;
     let lastReported = -1;
-    const report = () => {
+    /** Null when reported; a progress callback that throws fails the call, at a report on the way or at the last one. */
+    const report = (): { error: unknown } | null => {
       const done = Number(Atomics.load(bytesDone, 0));
-      if (done === lastReported) return;
+      if (done === lastReported) return null;
       lastReported = done;
-      // A file that grew since it was listed may push done past the listed total.
-      onProgress?.(done, Math.max(done, bytesTotal));
+      try {
+        // A file that grew since it was listed may push done past the listed total.
+        onProgress?.(done, Math.max(done, bytesTotal));
+        return null;
+      } catch (error) {
+        return { error };
+      }
     };
-    // A progress callback that throws fails the call, whether at a report on the way or at the last one.
     const timer = onProgress
       ? setInterval(() => {
-          try {
-            report();
-          } catch (reportError) {
-            settle(reportError, false);
-          }
+          const failed = report();
+          if (failed) settle(failed.error, false);
         }, PROGRESS_INTERVAL_MS)
       : undefined;
 
@@ -185,13 +187,9 @@ function runPool(jobs: Job[], size: number, options: HashOptions): Promise<Diges
       for (const [w, l] of listeners) w.off('message', l.message).off('error', l.error).off('exit', l.exit);
       if (ok) {
         pool.give(workers);
-        try {
-          report();
-        } catch (reportError) {
-          reject(reportError);
-          return;
-        }
-        resolve(results);
+        const failed = report();
+        if (failed) reject(failed.error);
+        else resolve(results);
         return;
       }
       // A failed or aborted call may leave a thread mid-file: those end, and the call settles once they are gone.

@@ -3,6 +3,7 @@ import { chmod, constants, copyFile, link, mkdir, open, opendir, readdir, readFi
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { isErrno } from './errno.js';
 import { sameContent } from './same-content.js';
 import { SyncedFileWriter } from './synced-file-writer.js';
 import {
@@ -27,10 +28,6 @@ async function fsyncPath(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-function isErrno(err: unknown, code: string): boolean {
-  return (err as NodeJS.ErrnoException | undefined)?.code === code;
 }
 
 /**
@@ -85,10 +82,9 @@ export class FileStore implements EvidenceStore {
   /** Written straight into the staging folder, so commit links the file under its key instead of copying it. */
   async stage(): Promise<StagedObject> {
     const path = this.stagingPath();
-    const failed = (err: Error) => new StoreError(`cannot write a staged object to ${this.root}: ${err.message}`, { cause: err });
     const writable = await this.storing('a staged object', path, async () => {
       await this.ensureStaging();
-      return new SyncedFileWriter(await open(path, 'wx', 0o600), failed);
+      return new SyncedFileWriter(await open(path, 'wx', 0o600), (err) => this.failure('a staged object', err));
     });
     return {
       writable,
@@ -138,9 +134,13 @@ export class FileStore implements EvidenceStore {
       return await step();
     } catch (err) {
       await unlink(staged).catch(() => undefined);
-      if (err instanceof StoreError) throw err;
-      throw new StoreError(`cannot write ${what} to ${this.root}: ${(err as Error).message}`, { cause: err });
+      throw this.failure(what, err);
     }
+  }
+
+  /** A StoreError that names this store and what was being written; a StoreError already says what it is. */
+  private failure(what: string, err: unknown): StoreError {
+    return err instanceof StoreError ? err : new StoreError(`cannot write ${what} to ${this.root}: ${(err as Error).message}`, { cause: err });
   }
 
   /** Gives a durable staged file its key, which link(2) refuses to replace; the staged name goes either way. */

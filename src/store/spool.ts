@@ -2,6 +2,7 @@ import { access, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import { isErrno } from './errno.js';
 import { FileStore } from './file-store.js';
 import { RECORDS_PREFIX } from './layout.js';
 import { StoreUnavailableError, type EvidenceStore, type Immutability, type ListOptions, type PutBody, type PutResult } from './types.js';
@@ -15,14 +16,10 @@ async function collect(items: AsyncIterable<string>): Promise<string[]> {
   return out;
 }
 
-function isMissing(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-}
-
 async function gone(path: string): Promise<boolean> {
   return access(path).then(
     () => false,
-    (err: unknown) => isMissing(err),
+    (err: unknown) => isErrno(err, 'ENOENT'),
   );
 }
 
@@ -120,7 +117,7 @@ export class SpoolingStore implements EvidenceStore {
         return keys.length - i;
       }
       await unlink(path).catch((err: unknown) => {
-        if (!isMissing(err)) throw err;
+        if (!isErrno(err, 'ENOENT')) throw err;
       });
     }
     this.down = null;

@@ -121,8 +121,7 @@ export class LockedObjectStore implements EvidenceStore {
         if (outcome === 'created') return 'created';
       }
       const existing = await this.backend.open(key);
-      // Destroyed in any case, or a comparison cut short by a local read error would hold its connection.
-      if (existing && (await sameContent(existing, body).finally(() => existing.destroy()))) return 'exists';
+      if (existing && (await sameContent(existing, body))) return 'exists';
       this.options.log.error({ key, store: this.url }, 'FORK: a different object already exists at this key; it was not overwritten');
       throw new StoreConflictError(key, `${this.url} already holds different bytes there (a fork, or tampering)`);
     });
