@@ -189,8 +189,9 @@ const BATCH_BYTES = 48 * 1024;
 
 /**
  * Streams the commits of `range` from one `git log`, without holding the
- * history in memory: a batch per BATCH_BYTES of output, so the consumer
- * awaits once per batch rather than once per commit.
+ * history in memory: each batch holds at least BATCH_BYTES of output (all
+ * that was read ahead while the last one was judged, up to READ_AHEAD), so
+ * the consumer awaits once per batch rather than once per commit.
  */
 export async function* readLog(
   dir: string,

@@ -1,8 +1,8 @@
-import { relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { Finding } from '../record/types.js';
 import { hashModelFiles, hashStream, ModelHashError, type ResourceDigest } from './hash-model.js';
 import { bucketReader, isRemote, readSignatureText, type RemoteSettings } from './model-location.js';
-import { ignoreMatcher, listModelFiles, ModelFilesError } from './model-files.js';
+import { ignoreMatcher, listModelFiles, ModelFilesError, relativeName } from './model-files.js';
 import { ModelCheckError, modelFinding } from './problems.js';
 import { verifySigner, type SignerPolicy, type VerifiedSigner } from './signers.js';
 import { DEFAULT_IGNORES, parseBundle, parseStatement, payloadOf, type Manifest, type Serialization } from './statement.js';
@@ -30,25 +30,24 @@ export interface ModelCheck {
 
 /** Where the OpenSSF tool writes the signature by default. */
 export function defaultSignaturePath(modelPath: string): string {
-  return isRemote(modelPath) ? `${modelPath.replace(/\/+$/, '')}/model.sig` : resolve(modelPath, 'model.sig');
+  return isRemote(modelPath) ? `${withoutTrailingSlash(modelPath)}/model.sig` : resolve(modelPath, 'model.sig');
+}
+
+function withoutTrailingSlash(location: string): string {
+  return location.replace(/\/+$/, '');
 }
 
 /** Everything left out of the model: git metadata, what the signature recorded, what the user adds, the signature itself. */
 function ignoreList(modelPath: string, serialization: Serialization, extra: string[], signaturePath: string): string[] {
   const ignores = [...DEFAULT_IGNORES, ...(serialization.ignore_paths ?? []), ...extra];
   if (isRemote(modelPath)) {
-    const prefix = `${modelPath.replace(/\/+$/, '')}/`;
+    const prefix = `${withoutTrailingSlash(modelPath)}/`;
     if (signaturePath.startsWith(prefix)) ignores.push(signaturePath.slice(prefix.length));
   } else {
     const rel = relativeName(modelPath, signaturePath);
     if (!rel.startsWith('..') && rel !== '.') ignores.push(rel);
   }
   return [...new Set(ignores)];
-}
-
-/** A local path as a '/'-separated name relative to the model; '.' for the model itself. */
-function relativeName(modelPath: string, path: string): string {
-  return relative(resolve(modelPath), resolve(path)).split(sep).join('/') || '.';
 }
 
 /** A `model-unreadable` problem: what could not be read, the cause, and what to do about it. */
@@ -58,7 +57,7 @@ function unreadable(what: string, cause: unknown, advice: string, ref?: string):
 
 async function hashRemote(modelPath: string, ignores: string[], options: ModelCheckOptions): Promise<{ resources: ResourceDigest[]; totalBytes: number; seconds: number }> {
   const started = performance.now();
-  const base = modelPath.replace(/\/+$/, '');
+  const base = withoutTrailingSlash(modelPath);
   const isIgnored = ignoreMatcher(ignores);
   const reader = await bucketReader(modelPath, options);
   try {

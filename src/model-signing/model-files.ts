@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 
 /** A regular file of a model. */
 export interface ModelFile {
@@ -119,4 +119,9 @@ function wrap(path: string, error: unknown): ModelFilesError {
   const reason =
     code === 'ENOENT' ? 'does not exist (or is a broken symbolic link)' : code === 'ELOOP' ? 'symbolic link loop' : (error as Error).message;
   return new ModelFilesError(`${path}: ${reason}`, { cause: error });
+}
+
+/** A local path as a '/'-separated name relative to the model; '.' for the model itself. */
+export function relativeName(modelPath: string, path: string): string {
+  return relative(resolve(modelPath), resolve(path)).split(sep).join('/') || '.';
 }

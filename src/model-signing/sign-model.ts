@@ -1,10 +1,10 @@
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { basename, relative, resolve, sep } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { ecdsaHash, keyHint } from '../signing/keys.js';
 import { preAuthEncoding } from './dsse.js';
 import { hashModelFiles } from './hash-model.js';
-import { listModelFiles } from './model-files.js';
+import { listModelFiles, relativeName } from './model-files.js';
 import { BUNDLE_V03, DEFAULT_IGNORES, IN_TOTO_PAYLOAD_TYPE, PREDICATE_V1, STATEMENT_V1, type Serialization } from './statement.js';
 
 export interface SignOptions {
@@ -30,7 +30,7 @@ function pythonJson(value: unknown): string {
 export async function signModel(folder: string, options: SignOptions): Promise<{ signaturePath: string; subjectDigest: string; files: number }> {
   const root = resolve(folder);
   const signaturePath = resolve(options.signaturePath ?? resolve(root, 'model.sig'));
-  const sigRel = relative(root, signaturePath).split(sep).join('/');
+  const sigRel = relativeName(root, signaturePath);
   const recorded = [...new Set([...(options.ignorePaths ?? []), ...(sigRel.startsWith('..') ? [] : [sigRel]), ...DEFAULT_IGNORES])];
   const serialization: Serialization = { method: 'files', hash_type: 'sha256', allow_symlinks: false, ignore_paths: recorded };
   const files = await listModelFiles(root, { ignorePaths: recorded, allowSymlinks: false });
