@@ -1,22 +1,20 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { startDaemon, until } from './helpers/daemon.js';
-import { tempDir } from './helpers/tmp.js';
+import { filesUnder, tempDir } from './helpers/tmp.js';
 import { freePort } from './servers/moto.js';
-import { createBucket, testClient, TEST_CREDENTIALS, testStoreYaml } from './servers/s3-buckets.js';
+import { createBucket, testClient, TEST_ENV, testStoreYaml } from './servers/s3-buckets.js';
 import { S3_SERVERS, type S3TestServer } from './servers/s3-servers.js';
 import { startTcpProxy, type TcpProxy } from './servers/tcp-proxy.js';
 
 const GATE = new URL('./fixtures/collectors/gate.mjs', import.meta.url).pathname;
-const ENV = { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', LOG_LEVEL: 'warn' };
 const moto = S3_SERVERS.find((k) => k.name === 'moto')!;
 
 async function spooledRecords(spool: string): Promise<number> {
-  const entries = await readdir(join(spool, 'records'), { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).length;
+  return (await filesUnder(join(spool, 'records'))).length;
 }
 
 describe.skipIf(moto.unavailable !== null)('daemon on an S3 bucket that goes away and comes back (moto, real process)', () => {
@@ -57,7 +55,7 @@ describe.skipIf(moto.unavailable !== null)('daemon on an S3 bucket that goes awa
         `  - { id: items, use: ${GATE}, schedule: "* * * * * *", options: { count: 1 } }`,
       ].join('\n') + '\n',
     );
-    const d = startDaemon(config, ENV);
+    const d = startDaemon(config, TEST_ENV);
     try {
       await until('a record in the bucket', async () => ((await recordsInBucket(bucket)) >= 1 ? true : undefined));
       await proxy.cut();
@@ -71,7 +69,7 @@ describe.skipIf(moto.unavailable !== null)('daemon on an S3 bucket that goes awa
       d.child.kill('SIGTERM');
     }
     expect((await d.exited).code).toBe(0);
-    const ver = await runCli(['verify', '--config', config, '--json'], { env: ENV });
+    const ver = await runCli(['verify', '--config', config, '--json'], { env: TEST_ENV });
     const report = JSON.parse(ver.stdout) as { problems: unknown[]; records: number };
     expect(report.problems).toEqual([]);
     expect(report.records).toBe(await recordsInBucket(bucket));

@@ -1,24 +1,19 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { readdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateP256 } from '../src/signing/keys.js';
 import { BIN, runCli } from './helpers/cli.js';
-import { tempDir } from './helpers/tmp.js';
-import { createBucket, testClient, TEST_CREDENTIALS, testStoreYaml } from './servers/s3-buckets.js';
+import { filesUnder, tempDir } from './helpers/tmp.js';
+import { createBucket, testClient, TEST_ENV, testStoreYaml } from './servers/s3-buckets.js';
 import { S3_SERVERS, type S3TestServer } from './servers/s3-servers.js';
 import { startTcpProxy, type TcpProxy } from './servers/tcp-proxy.js';
 
 const GATE = new URL('./fixtures/collectors/gate.mjs', import.meta.url).pathname;
-const ENV = { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', LOG_LEVEL: 'warn' };
 let counter = 0;
 
-async function files(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile() && !e.parentPath.includes('.staging')).map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
-}
 
 for (const kind of S3_SERVERS) {
   describe.skipIf(kind.unavailable !== null)(`snapshot to S3 on ${kind.name}, as a real process${kind.unavailable ? ` (skipped: ${kind.unavailable})` : ''}`, () => {
@@ -66,7 +61,7 @@ for (const kind of S3_SERVERS) {
 
     it('writes every record, attachment and signed checkpoint locked, and verify --store --trusted-key exits 0', async () => {
       const { dir, config, bucket } = await setup('locked', '{ count: 3, attach: true }');
-      const snap = await runCli(['snapshot', '--config', config], { env: ENV });
+      const snap = await runCli(['snapshot', '--config', config], { env: TEST_ENV });
       expect(snap.stderr).toBe('');
       expect(snap.code).toBe(0);
       const all = await keys(bucket);
@@ -78,7 +73,7 @@ for (const kind of S3_SERVERS) {
         expect(head.ObjectLockMode).toBe('COMPLIANCE');
       }
       const args = ['verify', '--store', `s3://${bucket}/prod`, '--trusted-key', join(dir, 'checkpoint.pub.pem')];
-      const ver = await runCli(args, { env: { ...ENV, AWS_ENDPOINT_URL: proxy.endpoint } });
+      const ver = await runCli(args, { env: { ...TEST_ENV, AWS_ENDPOINT_URL: proxy.endpoint } });
       expect(ver.stdout).toMatch(/3 records in 1 streams, 3 attachments/);
       expect(ver.stdout).toMatch(/Checkpoints: 1, .*signatures verified with the trusted key/);
       expect(ver.code).toBe(0);
@@ -86,7 +81,7 @@ for (const kind of S3_SERVERS) {
 
     it('refuses to start against a bucket without Object Lock, exit 2, naming the setting', async () => {
       const { config, bucket } = await setup('plain', '{ count: 1 }');
-      const r = await runCli(['snapshot', '--config', config], { env: ENV });
+      const r = await runCli(['snapshot', '--config', config], { env: TEST_ENV });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/Object Lock \/ retention is not enabled on s3:\/\//);
       expect(r.stderr).toMatch(/versioning is not enabled/);
@@ -105,10 +100,10 @@ for (const kind of S3_SERVERS) {
       const gate = `http://127.0.0.1:${(control.address() as { port: number }).port}/`;
       try {
         const { dir, config, bucket } = await setup('locked', `{ count: 4, attach: true, gate: "${gate}", gateAfter: 2 }`);
-        const first = await runCli(['snapshot', '--config', config], { env: ENV });
+        const first = await runCli(['snapshot', '--config', config], { env: TEST_ENV });
         expect(first.code).toBe(1);
         expect(first.stderr).toMatch(/objects are still in the spool at .*spool/);
-        const spooled = await files(join(dir, 'spool'));
+        const spooled = await filesUnder(join(dir, 'spool'));
         expect(spooled.filter((k) => k.startsWith('records/'))).toHaveLength(2);
         expect(spooled.filter((k) => k.startsWith('blobs/'))).toHaveLength(2);
         // The checkpoint needs every stream head from the bucket: it waits for the next run, which covers these records.
@@ -116,11 +111,11 @@ for (const kind of S3_SERVERS) {
         expect(first.stderr).toMatch(/checkpoint not written/);
 
         await proxy.restore();
-        const second = await runCli(['snapshot', '--config', config], { env: ENV });
+        const second = await runCli(['snapshot', '--config', config], { env: TEST_ENV });
         expect(second.code).toBe(0);
-        expect(await files(join(dir, 'spool'))).toEqual([]);
+        expect(await filesUnder(join(dir, 'spool'))).toEqual([]);
         expect((await keys(bucket)).filter((k) => k.startsWith('prod/records/'))).toHaveLength(8);
-        const ver = await runCli(['verify', '--config', config, '--json', '--trusted-key', join(dir, 'checkpoint.pub.pem')], { env: ENV });
+        const ver = await runCli(['verify', '--config', config, '--json', '--trusted-key', join(dir, 'checkpoint.pub.pem')], { env: TEST_ENV });
         const report = JSON.parse(ver.stdout) as { ok: boolean; records: number; problems: unknown[]; checkpoints: { count: number } };
         expect(report.problems).toEqual([]);
         expect(report.records).toBe(8);
@@ -135,7 +130,7 @@ for (const kind of S3_SERVERS) {
     it('loses and duplicates nothing when the agent is killed with SIGKILL during uploads', async () => {
       const { dir, config, bucket } = await setup('locked', '{ count: 40, attach: true }');
       proxy.delayMs = 15;
-      const child = spawn(process.execPath, [BIN, 'snapshot', '--config', config], { env: { ...process.env, ...ENV }, stdio: 'ignore' });
+      const child = spawn(process.execPath, [BIN, 'snapshot', '--config', config], { env: { ...process.env, ...TEST_ENV }, stdio: 'ignore' });
       try {
         const deadline = Date.now() + 60_000;
         while ((await keys(bucket)).filter((k) => k.startsWith('prod/records/')).length < 3 && Date.now() < deadline) {
@@ -146,16 +141,16 @@ for (const kind of S3_SERVERS) {
       } finally {
         proxy.delayMs = 0;
       }
-      const leftInSpool = (await files(join(dir, 'spool'))).filter((k) => k.startsWith('records/'));
+      const leftInSpool = (await filesUnder(join(dir, 'spool'))).filter((k) => k.startsWith('records/'));
       const uploaded = (await keys(bucket)).filter((k) => k.startsWith('prod/records/')).map((k) => k.slice('prod/'.length));
       expect(uploaded.length).toBeGreaterThanOrEqual(3);
       expect(uploaded.length).toBeLessThan(40);
 
-      const again = await runCli(['snapshot', '--config', config], { env: ENV });
+      const again = await runCli(['snapshot', '--config', config], { env: TEST_ENV });
       expect(again.code).toBe(0);
       const after = (await keys(bucket)).filter((k) => k.startsWith('prod/records/')).map((k) => k.slice('prod/'.length));
       for (const k of [...leftInSpool, ...uploaded]) expect(after).toContain(k);
-      const ver = await runCli(['verify', '--config', config, '--json'], { env: ENV });
+      const ver = await runCli(['verify', '--config', config, '--json'], { env: TEST_ENV });
       const report = JSON.parse(ver.stdout) as { problems: unknown[]; records: number };
       expect(report.problems).toEqual([]);
       expect(report.records).toBe(after.length);

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import pino from 'pino';
@@ -8,7 +8,7 @@ import type { LockedObjectStore } from '../src/store/remote/locked-store.js';
 import { S3Backend } from '../src/store/s3/s3-backend.js';
 import { SpoolingStore } from '../src/store/spool.js';
 import { StoreConflictError } from '../src/store/types.js';
-import { tempDir } from './helpers/tmp.js';
+import { filesUnder, tempDir } from './helpers/tmp.js';
 import { createBucket, testClient, testS3Store } from './servers/s3-buckets.js';
 import { S3_SERVERS, useTestCredentials, type S3TestServer } from './servers/s3-servers.js';
 
@@ -22,10 +22,6 @@ function capturingLog(): { log: pino.Logger; lines: () => { level: number; msg: 
   return { log, lines: () => out.map((l) => JSON.parse(l) as { level: number; msg: string }) };
 }
 
-async function spoolFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile() && !e.parentPath.includes('.staging')).map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
-}
 
 const recordKey = (n: number) => `records/a/b/2026-01-01/${String(n).padStart(12, '0')}.json`;
 
@@ -67,7 +63,7 @@ describe.skipIf(moto.unavailable !== null)('spool in front of a locked bucket (m
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     expect(lines().filter((l) => l.level >= 40)).toEqual([]);
     // Every put waited for a pass that saw its own object: nothing is left behind.
-    expect(await spoolFiles(dir)).toEqual([]);
+    expect(await filesUnder(dir)).toEqual([]);
     expect(await bucketKeys(bucket)).toEqual(keys);
     await spool.close();
   });
@@ -81,7 +77,7 @@ describe.skipIf(moto.unavailable !== null)('spool in front of a locked bucket (m
     await Promise.all(keys.map((k) => spool.put(k, Buffer.from(`{"k":"${k}"}\n`))));
     // The pass running when the puts arrived, and the one queued after it.
     expect(lines().filter((l) => l.msg === 'store unreachable; keeping evidence in the spool').length).toBeLessThanOrEqual(2);
-    expect(await spoolFiles(dir)).toHaveLength(keys.length);
+    expect(await filesUnder(dir)).toHaveLength(keys.length);
     await spool.close();
   });
 
@@ -96,7 +92,7 @@ describe.skipIf(moto.unavailable !== null)('spool in front of a locked bucket (m
     const drains = await Promise.allSettled([new SpoolingStore(store, dir, log).drain(), new SpoolingStore(store, dir, log).drain()]);
     expect(drains.filter((r) => r.status === 'rejected')).toEqual([]);
     expect(lines().filter((l) => l.level >= 40)).toEqual([]);
-    expect(await spoolFiles(dir)).toEqual([]);
+    expect(await filesUnder(dir)).toEqual([]);
     expect(await bucketKeys(bucket)).toEqual(keys);
     await store.close();
   });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -18,4 +18,10 @@ export async function tempDir(prefix = 'ea-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   made.push(dir);
   return dir;
+}
+
+/** Files under a folder, as paths relative to it, leaving out a store's .staging; none when the folder is absent. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile() && !e.parentPath.includes('.staging')).map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
 }

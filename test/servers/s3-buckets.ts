@@ -11,6 +11,9 @@ import { silentLog } from '../helpers/fixtures.js';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'EVIDENCETESTKEY000001', secretAccessKey: 'evidence-test-secret-not-real-000000000000' };
 
+/** The environment of an agent process that talks to a test server. */
+export const TEST_ENV = { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', LOG_LEVEL: 'warn' };
+
 /** An SDK client for a test server, with the same checksum settings as the store. */
 export function testClient(endpoint: string): S3Client {
   return new S3Client({
