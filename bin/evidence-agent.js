@@ -7,8 +7,9 @@ if (major < 22) {
   );
   process.exit(1);
 }
-const { main } = await import('../dist/src/cli/main.js');
-const code = await main(process.argv);
+// The composition root: the core's CLI, given the built-in collectors and their commands.
+const [{ main }, { builtins }] = await Promise.all([import('../dist/src/cli/main.js'), import('../dist/collectors/index.js')]);
+const code = await main(process.argv, builtins);
 process.exitCode = code;
 // A collector that ignored its timeout may still hold the event loop; its error record is already written.
 setTimeout(() => process.exit(code), 2000).unref();

@@ -1,9 +1,13 @@
-import type { CollectorCatalog } from '../src/collector/registry.js';
+import type { AgentPlugins } from '../src/cli/plugins.js';
+import { modelCommands } from './model-signatures/cli.js';
 
-/** The built-in collectors, each imported only when a config uses it. */
-export const builtinCollectors: CollectorCatalog = {
-  'commit-trail': () => import('./commit-trail/index.js'),
-  'evidence-store': () => import('./evidence-store/index.js'),
-  'model-signatures': () => import('./model-signatures/index.js'),
-  'policy-documents': () => import('./policy-documents/index.js'),
+/** The built-in collectors, each imported only when a config uses it, and the commands their families add. */
+export const builtins: AgentPlugins = {
+  catalog: {
+    'commit-trail': () => import('./commit-trail/index.js'),
+    'evidence-store': () => import('./evidence-store/index.js'),
+    'model-signatures': () => import('./model-signatures/index.js'),
+    'policy-documents': () => import('./policy-documents/index.js'),
+  },
+  commands: [modelCommands],
 };

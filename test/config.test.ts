@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { builtinCollectors } from '../collectors/index.js';
+import { builtins } from '../collectors/index.js';
 import { prepareCollectors } from '../src/config/collectors.js';
 import { ConfigError } from '../src/config/errors.js';
 import { configPathFrom, loadConfig } from '../src/config/load.js';
@@ -74,7 +74,7 @@ describe('config', () => {
     const file = await configFile(
       'collectors:\n  - id: pol\n    use: policy-documents\n    options:\n      paths: docs/*.md\n      colour: blue\n',
     );
-    const err = await prepareCollectors(await loadConfig(file, {}), builtinCollectors).catch((e: unknown) => e as ConfigError);
+    const err = await prepareCollectors(await loadConfig(file, {}), builtins.catalog).catch((e: unknown) => e as ConfigError);
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(/agent\.yaml:5: collectors\[0\]\.options\.paths: collector pol \(policy-documents\): must be array/);
     expect(err.message).toMatch(/agent\.yaml:6: collectors\[0\]\.options\.colour: collector pol \(policy-documents\): unknown key/);
@@ -82,17 +82,17 @@ describe('config', () => {
 
   it('names an unknown collector type with the built-ins to choose from', async () => {
     const file = await configFile('collectors:\n  - { id: x, use: no-such-collector }\n');
-    const err = await prepareCollectors(await loadConfig(file, {}), builtinCollectors).catch((e: unknown) => e as ConfigError);
+    const err = await prepareCollectors(await loadConfig(file, {}), builtins.catalog).catch((e: unknown) => e as ConfigError);
     expect(err.message).toMatch(/agent\.yaml:2: collectors\[0\]\.use: cannot load collector "no-such-collector".*policy-documents/);
   });
 
   it('fills option defaults and rejects --only ids that do not exist', async () => {
     const file = await configFile('collectors:\n  - { id: pol, use: policy-documents, options: { paths: [a] } }\n');
     const config = await loadConfig(file, {});
-    const [inst] = await prepareCollectors(config, builtinCollectors);
+    const [inst] = await prepareCollectors(config, builtins.catalog);
     expect(inst!.options).toMatchObject({ required: ['access-control', 'data-retention', 'incident-response', 'model-governance'] });
     expect(inst!.timeoutMs).toBe(300_000);
-    await expect(prepareCollectors(config, builtinCollectors, ['nope'])).rejects.toThrow(/no collector with id "nope"/);
+    await expect(prepareCollectors(config, builtins.catalog, ['nope'])).rejects.toThrow(/no collector with id "nope"/);
   });
 
   it('finds the config from the flag, then the environment, then the default name', () => {

@@ -22,7 +22,7 @@ import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { builtinCollectors } from '../collectors/index.js';
+import { builtins } from '../collectors/index.js';
 import { prepareCollectors } from '../src/config/collectors.js';
 import { interpolateEnv } from '../src/config/interpolate.js';
 import { loadConfig } from '../src/config/load.js';
@@ -266,7 +266,7 @@ function configPosture(config: Obj, listen: RegExp): string[] {
 async function loadWithCollectors(yamlText: string, env: NodeJS.ProcessEnv): Promise<void> {
   const file = join(await tempDir(), 'evidence-agent.yaml');
   await writeFile(file, yamlText);
-  await prepareCollectors(await loadConfig(file, env), builtinCollectors);
+  await prepareCollectors(await loadConfig(file, env), builtins.catalog);
 }
 
 // ---------------------------------------------------------------------------------------------

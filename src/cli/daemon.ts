@@ -1,3 +1,4 @@
+import type { CollectorCatalog } from '../collector/registry.js';
 import { configPathFrom } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
@@ -12,11 +13,11 @@ export interface DaemonCliOptions {
  * Shutdown finishes within --shutdown-seconds: runs in flight get most of it,
  * the spool flush the rest, and a hard exit backs it up.
  */
-export async function daemon(opts: DaemonCliOptions, log: Logger): Promise<ExitCodeValue> {
+export async function daemon(opts: DaemonCliOptions, catalog: CollectorCatalog, log: Logger): Promise<ExitCodeValue> {
   const limitMs = Number(opts.shutdownSeconds) * 1000;
   // The scheduler, HTTP server and metrics are loaded only for this command.
   const { Daemon } = await import('../daemon/daemon.js');
-  const instance = new Daemon({ configPath: configPathFrom(opts.config), log });
+  const instance = new Daemon({ configPath: configPathFrom(opts.config), catalog, log });
   await instance.start();
   return new Promise((resolve) => {
     let stopping = false;

@@ -9,13 +9,13 @@ import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { daemon } from './daemon.js';
 import { keygen } from './keygen.js';
 import { listCollectors } from './list-collectors.js';
-import { modelSign, modelVerify } from './model.js';
+import type { AgentPlugins, RunAction } from './plugins.js';
 import { snapshot } from './snapshot.js';
 import { verify } from './verify.js';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-function program(run: (action: (log: Logger) => Promise<ExitCodeValue>) => Promise<void>): Command {
+function program(plugins: AgentPlugins, run: RunAction): Command {
   const cmd = new Command('evidence-agent')
     .description('Collects hash-chained, write-once audit evidence for AI-native security controls.')
     .version(AGENT_VERSION)
@@ -30,14 +30,14 @@ function program(run: (action: (log: Logger) => Promise<ExitCodeValue>) => Promi
     .option('--only <ids...>', 'run only these collector ids')
     .option('--json', 'print each record as one line of JSON instead of a table')
     .addOption(new Option('--fail-on <status>', 'exit 3 when a record has this status (fail also covers error)').choices(['fail', 'error']))
-    .action((opts: Parameters<typeof snapshot>[0]) => run((log) => snapshot(opts, log)));
+    .action((opts: Parameters<typeof snapshot>[0]) => run((log) => snapshot(opts, plugins.catalog, log)));
 
   cmd
     .command('daemon')
     .description('run collectors on their schedules, with /healthz, /readyz and /metrics; SIGHUP reloads the config')
     .option('-c, --config <file>', 'config file (default: $EVIDENCE_AGENT_CONFIG or ./evidence-agent.yaml)')
     .option('--shutdown-seconds <n>', 'on SIGTERM/SIGINT, exit within this many seconds', '10')
-    .action((opts: Parameters<typeof daemon>[0]) => run((log) => daemon(opts, log)));
+    .action((opts: Parameters<typeof daemon>[0]) => run((log) => daemon(opts, plugins.catalog, log)));
 
   cmd
     .command('verify')
@@ -57,34 +57,12 @@ function program(run: (action: (log: Logger) => Promise<ExitCodeValue>) => Promi
     .option('--if-missing', 'do nothing if the private key already exists')
     .action((opts: Parameters<typeof keygen>[0]) => run(() => keygen(opts)));
 
-  const model = cmd.command('model').description('sign and verify model artifacts (OpenSSF model signing format)');
-  model
-    .command('sign <folder>')
-    .description('sign a model folder with an ECDSA private key, writing <folder>/model.sig')
-    .requiredOption('--key <pem>', 'private key (PEM)')
-    .option('--name <name>', 'subject name (default: the folder name)')
-    .option('--signature <path>', 'where to write the signature (default: <folder>/model.sig)')
-    .option('--ignore-paths <paths...>', 'paths to leave out, relative to the folder')
-    .action((folder: string, opts: Parameters<typeof modelSign>[1]) => run(() => modelSign(folder, opts)));
-  model
-    .command('verify <path>')
-    .description('verify one model (folder, file, s3:// or gs:// prefix) against its signature')
-    .option('--signature <path>', 'signature file (default: <path>/model.sig)')
-    .option('--public-key <pem...>', 'allowed public keys (key-signed models)')
-    .option('--certificate-chain <pem...>', 'trusted CA certificates (certificate-signed models)')
-    .option('--identity <identity>', 'expected signer identity (Sigstore keyless)')
-    .option('--issuer <url>', 'expected OIDC issuer (Sigstore keyless)')
-    .option('--trusted-root <file>', 'Sigstore trusted_root.json (default: the public-good root embedded in @sigstore/tuf)')
-    .option('--ignore-paths <paths...>', 'paths to leave out, relative to the model')
-    .option('--allow-unsigned-files', 'accept files the signature does not cover')
-    .option('--json', 'print the result as JSON')
-    .action((path: string, opts: Parameters<typeof modelVerify>[1]) => run(() => modelVerify(path, opts)));
-
   cmd
     .command('collectors')
     .description('list the built-in collector types and their default controls')
     .option('--json', 'print as JSON')
-    .action((opts: { json?: boolean }) => run(() => listCollectors(opts)));
+    .action((opts: { json?: boolean }) => run(() => listCollectors(opts, plugins.catalog)));
+  for (const plugin of plugins.commands) plugin.register(cmd, run);
   return cmd;
 }
 
@@ -95,9 +73,9 @@ function exitCodeOf(err: unknown): ExitCodeValue {
 }
 
 /** Runs the CLI and returns the exit code; never throws. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], plugins: AgentPlugins): Promise<number> {
   let code: number = ExitCode.ok;
-  const cmd = program(async (action) => {
+  const cmd = program(plugins, async (action) => {
     const log = createLogger(cmd.opts<{ logLevel: string }>().logLevel as 'info');
     try {
       code = await action(log);

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { builtinCollectors } from '../../collectors/index.js';
+import type { CollectorCatalog } from '../collector/registry.js';
 import { runCollectors } from '../collector/runner.js';
 import { prepareCollectors } from '../config/collectors.js';
 import { configPathFrom, loadConfig } from '../config/load.js';
@@ -23,9 +23,9 @@ export interface SnapshotOptions {
 const FAILING: Record<'fail' | 'error', readonly string[]> = { fail: ['fail', 'error'], error: ['error'] };
 
 /** Runs every configured collector once and writes their records. */
-export async function snapshot(opts: SnapshotOptions, log: Logger): Promise<ExitCodeValue> {
+export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog, log: Logger): Promise<ExitCodeValue> {
   const config = await loadConfig(configPathFrom(opts.config));
-  const instances = await prepareCollectors(config, builtinCollectors, opts.only);
+  const instances = await prepareCollectors(config, catalog, opts.only);
   const signer = await signerFromConfig(config.signing, config.dir);
   const store = await openStore(config.store, config.dir, { log, mode: 'write' });
   const rows: string[][] = [];

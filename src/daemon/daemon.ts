@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { builtinCollectors } from '../../collectors/index.js';
 import { StreamWriters } from '../chain/stream-writer.js';
 import { writeCheckpoint } from '../checkpoint/write.js';
 import type { Clock, RouteRegistry } from '../collector/contract.js';
+import type { CollectorCatalog } from '../collector/registry.js';
 import { runCollectors, writeNotice, type CollectorInstance, type RunEnvironment } from '../collector/runner.js';
 import { prepareCollectors } from '../config/collectors.js';
 import { ConfigError, type ConfigProblem } from '../config/errors.js';
@@ -39,9 +39,9 @@ function isTimeZone(zone: string): boolean {
 }
 
 /** Loads and checks a config for the daemon, schedules included; throws ConfigError naming the line. */
-async function loadForDaemon(path: string): Promise<Loaded> {
+async function loadForDaemon(path: string, catalog: CollectorCatalog): Promise<Loaded> {
   const config = await loadConfig(path);
-  const instances = await prepareCollectors(config, builtinCollectors);
+  const instances = await prepareCollectors(config, catalog);
   const cron = await import('node-cron');
   const problem = (i: number, key: string, message: string): ConfigProblem => ({ path: ['collectors', i, key], line: config.lineOf(['collectors', i, key]), message });
   const problems = config.collectors.flatMap((entry, i) => [
@@ -57,6 +57,7 @@ async function loadForDaemon(path: string): Promise<Loaded> {
 
 export interface DaemonOptions {
   configPath: string;
+  catalog: CollectorCatalog;
   log: Logger;
   clock?: Clock;
 }
@@ -116,7 +117,7 @@ export class Daemon {
   }
 
   async start(): Promise<{ host: string; port: number }> {
-    this.loaded = await loadForDaemon(this.options.configPath);
+    this.loaded = await loadForDaemon(this.options.configPath, this.options.catalog);
     const { config } = this.loaded;
     this.signer = await signerFromConfig(config.signing, config.dir);
     const address = await this.server.listen(config.server.listen);
@@ -259,7 +260,7 @@ export class Daemon {
     if (this.stopping) return false;
     let next: Loaded;
     try {
-      next = await loadForDaemon(this.options.configPath);
+      next = await loadForDaemon(this.options.configPath, this.options.catalog);
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'new config rejected; keeping the running one');
       return false;

@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { loadPolicy } from '../model-signing/policy.js';
-import { checkModel, defaultSignaturePath } from '../model-signing/check-model.js';
-import { failsModel } from '../model-signing/problems.js';
-import { signModel } from '../model-signing/sign-model.js';
-import { parsePrivateKey } from '../signing/keys.js';
-import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
-import { Progress } from './progress.js';
+import type { Command } from 'commander';
+import { loadPolicy } from '../../src/model-signing/policy.js';
+import { checkModel, defaultSignaturePath } from '../../src/model-signing/check-model.js';
+import { failsModel } from '../../src/model-signing/problems.js';
+import { signModel } from '../../src/model-signing/sign-model.js';
+import { parsePrivateKey } from '../../src/signing/keys.js';
+import { CliError, ExitCode, type ExitCodeValue } from '../../src/cli/exit-codes.js';
+import type { CommandPlugin, RunAction } from '../../src/cli/plugins.js';
+import { Progress } from '../../src/cli/progress.js';
 
 export interface ModelSignOptions {
   key: string;
@@ -89,3 +91,32 @@ export async function modelVerify(path: string, opts: ModelVerifyOptions): Promi
   }
   return ok ? ExitCode.ok : ExitCode.verifyProblems;
 }
+
+/** `evidence-agent model sign|verify`: the same signing and checks as the collector, for one model at a time. */
+export const modelCommands: CommandPlugin = {
+  name: 'model',
+  register(cmd: Command, run: RunAction): void {
+    const model = cmd.command('model').description('sign and verify model artifacts (OpenSSF model signing format)');
+    model
+      .command('sign <folder>')
+      .description('sign a model folder with an ECDSA private key, writing <folder>/model.sig')
+      .requiredOption('--key <pem>', 'private key (PEM)')
+      .option('--name <name>', 'subject name (default: the folder name)')
+      .option('--signature <path>', 'where to write the signature (default: <folder>/model.sig)')
+      .option('--ignore-paths <paths...>', 'paths to leave out, relative to the folder')
+      .action((folder: string, opts: Parameters<typeof modelSign>[1]) => run(() => modelSign(folder, opts)));
+    model
+      .command('verify <path>')
+      .description('verify one model (folder, file, s3:// or gs:// prefix) against its signature')
+      .option('--signature <path>', 'signature file (default: <path>/model.sig)')
+      .option('--public-key <pem...>', 'allowed public keys (key-signed models)')
+      .option('--certificate-chain <pem...>', 'trusted CA certificates (certificate-signed models)')
+      .option('--identity <identity>', 'expected signer identity (Sigstore keyless)')
+      .option('--issuer <url>', 'expected OIDC issuer (Sigstore keyless)')
+      .option('--trusted-root <file>', 'Sigstore trusted_root.json (default: the public-good root embedded in @sigstore/tuf)')
+      .option('--ignore-paths <paths...>', 'paths to leave out, relative to the model')
+      .option('--allow-unsigned-files', 'accept files the signature does not cover')
+      .option('--json', 'print the result as JSON')
+      .action((path: string, opts: Parameters<typeof modelVerify>[1]) => run(() => modelVerify(path, opts)));
+  },
+};
