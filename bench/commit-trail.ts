@@ -23,8 +23,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import commitTrail from '../collectors/commit-trail/index.js';
-import { gitEnvironment } from '../collectors/commit-trail/git-env.js';
-import { logArgs } from '../collectors/commit-trail/git-log.js';
+import { gitEnvironment } from '../collectors/commit-trail/observe/git-env.js';
+import { logArgs } from '../collectors/commit-trail/observe/git-log.js';
+import type { RangePayload } from '../collectors/commit-trail/schema.js';
 import { checkOptions } from '../src/collector/registry.js';
 import { runCollectors } from '../src/collector/runner.js';
 import type { EvidenceRecord } from '../src/record/types.js';
@@ -158,7 +159,7 @@ async function collector(repo: string, storeDir: string): Promise<{ seconds: num
   const { options } = checkOptions(commitTrail, { repos: [{ path: repo, branch: 'main' }] });
   let record: EvidenceRecord | undefined;
   const started = performance.now();
-  await runCollectors([{ id: 'bench', collector: commitTrail as never, options, controls: commitTrail.controls, timeoutMs: 600_000 }], {
+  await runCollectors([{ id: 'bench', collector: commitTrail, options, controls: commitTrail.controls, timeoutMs: 600_000 }], {
     store: new FileStore(storeDir),
     agent: { id: 'bench', version: 'bench', host: 'bench', configSha256: '0'.repeat(64) },
     clock: { now: () => new Date() },
@@ -208,29 +209,47 @@ async function measure(repo: string, scratch: string, label: string): Promise<vo
     record = run.record;
     if (i === 0) firstRss = process.resourceUsage().maxRSS / 1024;
   }
-  const data = record!.data as { counts: Record<string, number>; merges: number; review: { required: number; missing: number } };
-  const commits = data.counts.agent! + data.counts.bot! + data.counts.human!;
+  const data = record!.data as Pick<RangePayload, 'counts' | 'merges' | 'review'>;
+  const commits = data.counts.agent + data.counts.bot + data.counts.human;
   if (commits !== COMMITS) throw new Error(`the record counts ${commits} commits, the repository has ${COMMITS}`);
   const rate = (s: number) => Math.round(commits / s).toLocaleString('en-US');
   const rss = process.resourceUsage().maxRSS / 1024;
   console.log(`\n${label}`);
-  console.log(`commits:              ${commits.toLocaleString('en-US')} (${data.counts.agent} agent, ${data.counts.bot} bot, ${data.counts.human} human; ${data.merges} merges)`);
-  console.log(`review:               ${data.review.required} agent commits need review, ${data.review.missing} lack it; detail ${record!.attachments[0]?.size ?? 0} bytes of JSON Lines`);
+  console.log(
+    `commits:              ${commits.toLocaleString('en-US')} (${data.counts.agent} agent, ${data.counts.bot} bot, ${data.counts.human} human; ${data.merges} merges)`,
+  );
+  console.log(
+    `review:               ${data.review.required} agent commits need review, ${data.review.missing} lack it; detail ${record!.attachments[0]?.size ?? 0} bytes of JSON Lines`,
+  );
   console.log(`raw git log:          ${median(raw).toFixed(2)} s  ${rate(median(raw))} commits/s  (median of ${ROUNDS})`);
   console.log(`commit-trail:         ${median(ours).toFixed(2)} s  ${rate(median(ours))} commits/s  (median of ${ROUNDS}, record and attachment written)`);
   // Each round times them back to back; the machine's speed drifts between rounds more than within one.
   const ratios = ours.map((s, i) => s / raw[i]!);
   const busyRatios = contended.map((s, i) => s / raw[i]!);
-  console.log(`raw, other core busy: ${median(contended).toFixed(2)} s  ${median(busyRatios).toFixed(2)}x raw  (git alone but for a busy loop on the other core: the cost of any work done beside it)`);
-  console.log(`commit-trail / raw:   ${median(ratios).toFixed(2)}x  (median of the ${ROUNDS} rounds' ratios: ${[...ratios].sort((a, b) => a - b).map((r) => r.toFixed(2)).join(' ')}; goal: at most 1.20x)`);
+  console.log(
+    `raw, other core busy: ${median(contended).toFixed(2)} s  ${median(busyRatios).toFixed(2)}x raw  (git alone but for a busy loop on the other core: the cost of any work done beside it)`,
+  );
+  console.log(
+    `commit-trail / raw:   ${median(ratios).toFixed(2)}x  (median of the ${ROUNDS} rounds' ratios: ${[...ratios]
+      .sort((a, b) => a - b)
+      .map((r) => r.toFixed(2))
+      .join(' ')}; goal: at most 1.20x)`,
+  );
   // The fastest run of each is the one least disturbed by the rest of a shared machine.
-  console.log(`best / best:          ${(Math.min(...ours) / Math.min(...raw)).toFixed(2)}x  (fastest commit-trail run ${Math.min(...ours).toFixed(2)} s over fastest raw run ${Math.min(...raw).toFixed(2)} s)`);
-  console.log(`peak RSS:             ${firstRss.toFixed(0)} MB after one run, ${rss.toFixed(0)} MB after all ${ROUNDS}  (goal: under 150 MB; the process that runs the collector, git's own memory not included)`);
+  console.log(
+    `best / best:          ${(Math.min(...ours) / Math.min(...raw)).toFixed(2)}x  (fastest commit-trail run ${Math.min(...ours).toFixed(2)} s over fastest raw run ${Math.min(...raw).toFixed(2)} s)`,
+  );
+  console.log(
+    `peak RSS:             ${firstRss.toFixed(0)} MB after one run, ${rss.toFixed(0)} MB after all ${ROUNDS}  (goal: under 150 MB; the process that runs the collector, git's own memory not included)`,
+  );
 }
 
 async function measureApart(repo: string, scratch: string, label: string): Promise<void> {
   // With the young-generation size the agent's deployments pin (NODE_OPTIONS in deploy/Dockerfile and the systemd unit).
-  const child = spawn(process.execPath, ['--max-semi-space-size=16', fileURLToPath(import.meta.url), '--measure', repo, scratch, label], { stdio: 'inherit', env: process.env });
+  const child = spawn(process.execPath, ['--max-semi-space-size=16', fileURLToPath(import.meta.url), '--measure', repo, scratch, label], {
+    stdio: 'inherit',
+    env: process.env,
+  });
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', resolve);

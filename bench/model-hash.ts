@@ -14,9 +14,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type HashOptions, type HashResult, hashModelFiles } from '../collectors/model-signatures/observe/hash-model.js';
+import { listModelFiles, type ModelFile } from '../collectors/model-signatures/observe/model-files.js';
 import { Progress } from '../src/cli/progress.js';
-import { hashModelFiles, type HashOptions, type HashResult } from '../src/model-signing/hash-model.js';
-import { listModelFiles, type ModelFile } from '../src/model-signing/model-files.js';
 
 const GB = 1e9;
 // The machine's CPU and disk speeds move between minutes on a shared host; five rounds give a median
@@ -28,7 +28,11 @@ const GiB = 1 << 30;
 
 /** The model's files: one big shard above 1 GiB, weights of various odd sizes, and small config and asset files. */
 function layout(totalBytes: number): Array<[string, number]> {
-  const files: Array<[string, number]> = [['config.json', 1_234], ['tokenizer/tokenizer.json', 2 * MiB + 77], ['tokenizer/vocab.txt', 231_508]];
+  const files: Array<[string, number]> = [
+    ['config.json', 1_234],
+    ['tokenizer/tokenizer.json', 2 * MiB + 77],
+    ['tokenizer/vocab.txt', 231_508],
+  ];
   for (let i = 0; i < 20; i++) files.push([`assets/item-${String(i).padStart(2, '0')}.bin`, 4_096 * (i + 1) + i]);
   const small = files.reduce((sum, [, size]) => sum + size, 0);
   const big = totalBytes >= 2 * GB ? 1.25 * GiB : Math.floor((totalBytes - small) / 2);
@@ -143,14 +147,21 @@ async function main(): Promise<void> {
     const files = await listModelFiles(root, { ignorePaths: [], allowSymlinks: false });
     const bytes = files.reduce((sum, f) => sum + f.size, 0);
     const largest = Math.max(...files.map((f) => f.size));
-    console.log(`model:                     ${files.length} files, ${(bytes / GB).toFixed(2)} GB, largest ${(largest / GiB).toFixed(2)} GiB (written in ${((performance.now() - g0) / 1000).toFixed(1)} s)`);
+    console.log(
+      `model:                     ${files.length} files, ${(bytes / GB).toFixed(2)} GB, largest ${(largest / GiB).toFixed(2)} GiB (written in ${((performance.now() - g0) / 1000).toFixed(1)} s)`,
+    );
     console.log(`machine:                   ${cores} cores, node ${process.version}, ${(await run('openssl', ['version'])).out.trim()}`);
 
     const first = await hash(files, null);
     const shards = await hash(files, 'hashing shards, warm (MB)', 'shards');
 
     const dgst = await run('openssl', ['dgst', '-sha256', '-r', ...files.map((f) => f.path)]);
-    const theirs = new Map(dgst.out.trim().split('\n').map((line) => [line.slice(line.indexOf('*') + 1), line.slice(0, 64)]));
+    const theirs = new Map(
+      dgst.out
+        .trim()
+        .split('\n')
+        .map((line) => [line.slice(line.indexOf('*') + 1), line.slice(0, 64)]),
+    );
     const pathOf = new Map(files.map((f) => [f.name, f.path]));
     if (!first.resources.every((r) => theirs.get(pathOf.get(r.name)!) === r.digest)) throw new Error('our digests differ from openssl dgst');
 
@@ -169,7 +180,9 @@ async function main(): Promise<void> {
     const openssl = rate(bytes, dgst.seconds);
     const others = (r: { others: number }) => `other processes busy: ${r.others.toFixed(2)} cores`;
     const all = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
-    console.log(`ours, files, warm:         ${fmt(median(warmRates))}  (median of ${all(warmRates)} GB/s; ${cores} workers; other processes busy: ${all(warm.map((w) => w.others))} cores)`);
+    console.log(
+      `ours, files, warm:         ${fmt(median(warmRates))}  (median of ${all(warmRates)} GB/s; ${cores} workers; other processes busy: ${all(warm.map((w) => w.others))} cores)`,
+    );
     console.log(`ours, 1 GB shards, warm:   ${fmt(rate(shards.totalBytes, shards.seconds))}  (${shards.resources.length} shards; ${others(shards)})`);
     console.log(`openssl dgst -sha256:      ${fmt(openssl)}  (same files, one after another; digests agree)`);
     console.log(`openssl speed -multi ${cores}:   ${fmt(median(limits))}  (median of ${all(limits)} GB/s; 16384-byte blocks, in memory: the limit)`);
@@ -185,7 +198,18 @@ async function main(): Promise<void> {
       const busy: string[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         await dropCaches();
-        catCold.push(rate(bytes, (await run('cat', files.map((f) => f.path), 'ignore')).seconds));
+        catCold.push(
+          rate(
+            bytes,
+            (
+              await run(
+                'cat',
+                files.map((f) => f.path),
+                'ignore',
+              )
+            ).seconds,
+          ),
+        );
         await dropCaches();
         const cold = await hash(files, `hashing, cold, round ${round + 1} of ${ROUNDS} (MB)`);
         oursCold.push(rate(cold.totalBytes, cold.seconds));

@@ -32,7 +32,12 @@ async function main(): Promise<void> {
         const writer = await StreamWriter.open(store, `bench/c${s}`);
         for (let i = s; i < COUNT; i += STREAMS) {
           await writer.append({
-            draft: { subject: { kind: 'model', id: `m-${i % 97}` }, status: i % 13 ? 'pass' : 'fail', summary: `Record ${i}.`, data: { i, digest: 'a'.repeat(64) } },
+            draft: {
+              subject: { kind: 'model', id: `m-${i % 97}` },
+              status: i % 13 ? 'pass' : 'fail',
+              summary: `Record ${i}.`,
+              data: { i, digest: 'a'.repeat(64) },
+            },
             collector: { type: 'bench', version: '1' },
             controls: ['CC8.1'],
             agent,
@@ -52,7 +57,11 @@ async function main(): Promise<void> {
     const t2 = performance.now();
     const keys: string[] = [];
     for await (const k of store.list(RECORDS_PREFIX)) keys.push(k);
-    await mapLimit(keys, 32, async (k) => createHash('sha256').update(await readFile(join(root, k))).digest('hex'));
+    await mapLimit(keys, 32, async (k) =>
+      createHash('sha256')
+        .update(await readFile(join(root, k)))
+        .digest('hex'),
+    );
     const floorSec = (performance.now() - t2) / 1000;
 
     const rate = (sec: number) => Math.round(COUNT / sec).toLocaleString('en-US');

@@ -6,7 +6,7 @@
  *   npm run bench:soak              (SOAK_SECONDS=180 by default, WARMUP_SECONDS=30)
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,17 +31,18 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'ea-soak-'));
   try {
     await mkdir(join(dir, 'policies'));
-    for (const p of ['access-control', 'data-retention', 'incident-response', 'model-governance']) await writeFile(join(dir, 'policies', `${p}.md`), `# ${p}\n`);
+    for (const p of ['access-control', 'data-retention', 'incident-response', 'model-governance'])
+      await writeFile(join(dir, 'policies', `${p}.md`), `# ${p}\n`);
     await writeFile(
       join(dir, 'agent.yaml'),
-      [
+      `${[
         'agent: { id: soak }',
         'store: { url: file:./evidence }',
         'server: { listen: "127.0.0.1:0" }',
         'collectors:',
         '  - { id: policies, use: policy-documents, schedule: "* * * * * *", options: { paths: [policies/*.md] } }',
         '  - { id: store, use: evidence-store, schedule: "* * * * * *" }',
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
     const child = spawn(process.execPath, [BIN, '--log-level', 'warn', 'daemon', '--config', join(dir, 'agent.yaml')], { stdio: 'ignore' });
     const pid = child.pid!;

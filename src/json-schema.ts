@@ -4,16 +4,16 @@ import addFormatsModule from 'ajv-formats';
 
 export type { ErrorObject, ValidateFunction };
 
-/** A JSON Schema document, as collectors declare their options with. */
-export type JsonSchema = Record<string, unknown>;
+/** A JSON Schema document, as collectors declare their options and payloads with (a plain object, or one built with TypeBox). */
+export type JsonSchema = object;
 
 // Both are CommonJS modules whose exports also carry themselves as `default`.
 const Ajv2020 = Ajv2020Module.default;
 const addFormats = addFormatsModule.default;
 
-export function createAjv(options: { useDefaults?: boolean } = {}): InstanceType<typeof Ajv2020> {
+export function createAjv(options: { useDefaults?: boolean; strict?: boolean } = {}): InstanceType<typeof Ajv2020> {
   // strictRequired would reject the common if/then pattern that requires a property declared elsewhere.
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, useDefaults: options.useDefaults ?? false });
+  const ajv = new Ajv2020({ allErrors: true, strict: options.strict ?? true, strictRequired: false, useDefaults: options.useDefaults ?? false });
   addFormats(ajv);
   return ajv;
 }

@@ -1,4 +1,4 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { type LevelWithSilent, type Logger, pino } from 'pino';
 
 /** Keys whose values are never logged, at any depth pino's redaction reaches. */
 const SECRET_KEYS = [

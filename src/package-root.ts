@@ -12,7 +12,7 @@ function findRoot(): string {
       // no package.json here: keep walking up
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('evidence-agent: cannot find its own package.json above ' + fileURLToPath(import.meta.url));
+    if (parent === dir) throw new Error(`evidence-agent: cannot find its own package.json above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }
@@ -20,9 +20,7 @@ function findRoot(): string {
 /** The installed package's root folder, the same whether running from `src/` (tests) or `dist/`. */
 export const PACKAGE_ROOT = findRoot();
 
-export const AGENT_VERSION: string = (
-  JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
-).version;
+export const AGENT_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 export function packagePath(...parts: string[]): string {
   return join(PACKAGE_ROOT, ...parts);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalize, CanonicalizationError } from '../src/record/canonical-json.js';
+import { CanonicalizationError, canonicalize } from '../src/record/canonical-json.js';
 
 function fromIeee754(hex: string): number {
   const view = new DataView(new ArrayBuffer(8));

@@ -97,7 +97,9 @@ describe('signed checkpoints', () => {
     const { root, store, signer, clock } = await signedStore();
     await writeCheckpoint(store, 'test-agent', signer, clock.now(), new Map());
     await rm(join(root, 'checkpoints/test-agent/000000000001.json'));
-    expect((await verifyStore(store)).problems).toEqual([expect.objectContaining({ kind: 'checkpoint-chain', key: 'checkpoints/test-agent/000000000002.json' })]);
+    expect((await verifyStore(store)).problems).toEqual([
+      expect.objectContaining({ kind: 'checkpoint-chain', key: 'checkpoints/test-agent/000000000002.json' }),
+    ]);
   });
 
   it('refuses to write a checkpoint after a corrupt one, naming it and what to run', async () => {
@@ -110,7 +112,17 @@ describe('signed checkpoints', () => {
 
   it('warns about records written after the newest checkpoint', async () => {
     const { store, trusted, clock } = await signedStore();
-    await runCollectors([instance('c', collectorOf('c', async function* () { yield draft(9); }))], environment(store, { clock }));
+    await runCollectors(
+      [
+        instance(
+          'c',
+          collectorOf('c', async function* () {
+            yield draft(9);
+          }),
+        ),
+      ],
+      environment(store, { clock }),
+    );
     const report = await verifyStore(store, { trustedKey: trusted });
     expect(report.ok).toBe(true);
     expect(report.warnings).toEqual(['test-agent/c: 1 records after seq 3 are not yet checkpointed']);
@@ -118,7 +130,17 @@ describe('signed checkpoints', () => {
 
   it('says a store without checkpoints is unsigned, and fails it when a trusted key is required', async () => {
     const store = new FileStore(await tempDir());
-    await runCollectors([instance('c', collectorOf('c', async function* () { yield draft(1); }))], environment(store));
+    await runCollectors(
+      [
+        instance(
+          'c',
+          collectorOf('c', async function* () {
+            yield draft(1);
+          }),
+        ),
+      ],
+      environment(store),
+    );
     const plain = await verifyStore(store);
     expect(plain.ok).toBe(true);
     expect(plain.warnings[0]).toMatch(/the store is unsigned/);

@@ -46,7 +46,10 @@ describe('evidence-agent CLI (real process)', () => {
 
   it('exits 3 with --fail-on fail when a record fails, 0 without it', async () => {
     const dir = await tempDir();
-    const config = await policyConfig(dir, '  - id: vendor\n    use: policy-documents\n    options: { paths: [policies/*.md], required: [vendor-management] }\n');
+    const config = await policyConfig(
+      dir,
+      '  - id: vendor\n    use: policy-documents\n    options: { paths: [policies/*.md], required: [vendor-management] }\n',
+    );
     expect((await runCli(['snapshot', '--config', config])).code).toBe(0);
     expect((await runCli(['snapshot', '--config', config, '--fail-on', 'fail'])).code).toBe(3);
     expect((await runCli(['snapshot', '--config', config, '--only', 'policies', '--fail-on', 'fail'])).code).toBe(0);

@@ -1,10 +1,11 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtins } from '../collectors/index.js';
-import { prepareCollectors } from '../src/config/collectors.js';
+import { prepareCollectors } from '../src/agent/collectors.js';
 import { ConfigError } from '../src/config/errors.js';
 import { configPathFrom, loadConfig } from '../src/config/load.js';
+import { configSchema } from '../src/config/schema.js';
 import { tempDir } from './helpers/tmp.js';
 
 async function configFile(text: string): Promise<string> {
@@ -45,7 +46,7 @@ describe('config', () => {
   });
 
   it('reports a missing file and says how to point at another', async () => {
-    const err = await loadConfig('/nonexistent/evidence-agent.yaml').catch((e: unknown) => e as ConfigError);
+    const err = (await loadConfig('/nonexistent/evidence-agent.yaml').catch((e: unknown) => e)) as ConfigError;
     expect(err.message).toMatch(/\/nonexistent\/evidence-agent\.yaml: file not found; pass --config <file> or set EVIDENCE_AGENT_CONFIG/);
   });
 
@@ -71,10 +72,8 @@ describe('config', () => {
   });
 
   it('checks collector options against the collector schema, naming collector, option and line', async () => {
-    const file = await configFile(
-      'collectors:\n  - id: pol\n    use: policy-documents\n    options:\n      paths: docs/*.md\n      colour: blue\n',
-    );
-    const err = await prepareCollectors(await loadConfig(file, {}), builtins.catalog).catch((e: unknown) => e as ConfigError);
+    const file = await configFile('collectors:\n  - id: pol\n    use: policy-documents\n    options:\n      paths: docs/*.md\n      colour: blue\n');
+    const err = (await prepareCollectors(await loadConfig(file, {}), builtins.catalog).catch((e: unknown) => e)) as ConfigError;
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(/agent\.yaml:5: collectors\[0\]\.options\.paths: collector pol \(policy-documents\): must be array/);
     expect(err.message).toMatch(/agent\.yaml:6: collectors\[0\]\.options\.colour: collector pol \(policy-documents\): unknown key/);
@@ -82,7 +81,7 @@ describe('config', () => {
 
   it('names an unknown collector type with the built-ins to choose from', async () => {
     const file = await configFile('collectors:\n  - { id: x, use: no-such-collector }\n');
-    const err = await prepareCollectors(await loadConfig(file, {}), builtins.catalog).catch((e: unknown) => e as ConfigError);
+    const err = (await prepareCollectors(await loadConfig(file, {}), builtins.catalog).catch((e: unknown) => e)) as ConfigError;
     expect(err.message).toMatch(/agent\.yaml:2: collectors\[0\]\.use: cannot load collector "no-such-collector".*policy-documents/);
   });
 
@@ -111,5 +110,12 @@ describe('config', () => {
   it('names the store key that is wrong', async () => {
     const err = await configError('store: { url: "s3://b/p", retention: { mode: GOVERNANCE } }\ncollectors: []\n');
     expect(err.message).toMatch(/:1: store\.retention\.mode: must be equal to constant/);
+  });
+});
+
+describe('config/config.schema.json', () => {
+  it('is the schema the loader checks with, written out for editors (npm run config-schema)', async () => {
+    const file = await readFile(new URL('../config/config.schema.json', import.meta.url), 'utf8');
+    expect(file).toBe(`${JSON.stringify(configSchema, null, 2)}\n`);
   });
 });

@@ -10,7 +10,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('daemon reloads (in process)', () => {
   it('runs overlapping reloads one after another: no tick fires twice, stop() ends every task, and a reload after stop is ignored', async () => {
     const { dir, config } = await fileStoreDaemon(`  - { id: items, use: ${GATE}, schedule: "* * * * * *", options: { count: 1 } }\n`);
-    const daemon = new Daemon({ configPath: config, log: silentLog });
+    const daemon = new Daemon({ configPath: config, catalog: {}, log: silentLog });
     await daemon.start();
     try {
       // Two SIGHUPs in quick succession.

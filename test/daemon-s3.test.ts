@@ -6,7 +6,7 @@ import { runCli } from './helpers/cli.js';
 import { startDaemon, until } from './helpers/daemon.js';
 import { filesUnder, tempDir } from './helpers/tmp.js';
 import { freePort } from './servers/moto.js';
-import { createBucket, testClient, TEST_ENV, testStoreYaml } from './servers/s3-buckets.js';
+import { createBucket, TEST_ENV, testClient, testStoreYaml } from './servers/s3-buckets.js';
 import { S3_SERVERS, type S3TestServer } from './servers/s3-servers.js';
 import { startTcpProxy, type TcpProxy } from './servers/tcp-proxy.js';
 
@@ -47,13 +47,13 @@ describe.skipIf(moto.unavailable !== null)('daemon on an S3 bucket that goes awa
     const config = join(dir, 'agent.yaml');
     await writeFile(
       config,
-      [
+      `${[
         'agent: { id: d1 }',
         ...testStoreYaml(bucket, proxy.endpoint),
         `server: { listen: "127.0.0.1:${port}" }`,
         'collectors:',
         `  - { id: items, use: ${GATE}, schedule: "* * * * * *", options: { count: 1 } }`,
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
     const d = startDaemon(config, TEST_ENV);
     try {

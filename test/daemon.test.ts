@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
-import { fileStoreDaemon as setup, records, startDaemon, until } from './helpers/daemon.js';
+import { records, fileStoreDaemon as setup, startDaemon, until } from './helpers/daemon.js';
 
 const GATE = new URL('./fixtures/collectors/gate.mjs', import.meta.url).pathname;
 const ROUTE = new URL('./fixtures/collectors/route.mjs', import.meta.url).pathname;
@@ -79,7 +80,7 @@ describe('evidence-agent daemon (real process)', () => {
       expect(d.stderr()).toMatch(/agent\.yaml:5: collectors\[0\]\.timezone: \\"Mars\/Olympus\\" is not a time zone/);
       const after = (await records(dir, 'd1/items')).length;
       await until('records under the old config again', async () => ((await records(dir, 'd1/items')).length > after ? true : undefined));
-      await writeFile(config, good + `  - { id: more, use: ${GATE}, schedule: "*/2 * * * * *", options: { count: 1 } }\n`);
+      await writeFile(config, `${good}  - { id: more, use: ${GATE}, schedule: "*/2 * * * * *", options: { count: 1 } }\n`);
       d.child.kill('SIGHUP');
       await until('the new collector', async () => ((await records(dir, 'd1/more')).length >= 1 ? true : undefined));
     } finally {
@@ -101,18 +102,36 @@ describe('evidence-agent daemon (real process)', () => {
     expect((await runCli(['verify', '--config', config])).code).toBe(0);
   });
 
-  it('lets a collector mount a route on the daemon server', async () => {
-    const { config, port } = await setup(`  - { id: hooks, use: ${ROUTE}, schedule: "* * * * * *" }\n`);
+  it("serves a collector's routes between runs under /collectors/<id>, removes them on a reload that drops it, and closes it on reload and SIGTERM", async () => {
+    // No schedule: the route must answer although no run of the collector ever happens.
+    const hooks = (marker: string) => `  - { id: hooks, use: ${ROUTE}, options: { closedMarker: ${marker} } }\n`;
+    const { dir, config, port } = await setup(hooks('closed-1.txt') + EVERY_2S);
     const d = startDaemon(config);
+    const url = `http://127.0.0.1:${port}/collectors/hooks/hooks/hello`;
     try {
       const body = await until('the mounted route', async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/hooks/hello`);
+        const res = await fetch(url);
         return res.status === 200 ? res.text() : undefined;
       });
       expect(body).toBe('hello from d1/hooks');
-    } finally {
+      expect((await fetch(`http://127.0.0.1:${port}/hooks/hello`)).status).toBe(404);
+      expect(await records(dir, 'd1/hooks')).toEqual([]);
+
+      // A reload that drops the collector closes it and takes its route away.
+      await writeFile(config, (await readFile(config, 'utf8')).replace(hooks('closed-1.txt'), ''));
+      d.child.kill('SIGHUP');
+      expect(await until('the route to go', async () => ((await fetch(url)).status === 404 ? true : undefined))).toBe(true);
+      expect(await readFile(join(dir, 'closed-1.txt'), 'utf8')).toBe('closed hooks\n');
+
+      // Back again, then SIGTERM: close() runs before the process exits.
+      await writeFile(config, (await readFile(config, 'utf8')).replace('collectors:\n', `collectors:\n${hooks('closed-2.txt')}`));
+      d.child.kill('SIGHUP');
+      await until('the route to come back', async () => ((await fetch(url)).status === 200 ? true : undefined));
       d.child.kill('SIGTERM');
-      await d.exited;
+      expect((await d.exited).code).toBe(0);
+      expect(await readFile(join(dir, 'closed-2.txt'), 'utf8')).toBe('closed hooks\n');
+    } finally {
+      d.child.kill('SIGKILL');
     }
   });
 
@@ -124,7 +143,9 @@ describe('evidence-agent daemon (real process)', () => {
   });
 
   it('refuses a config with a bad cron expression, exit 2, naming the line', async () => {
-    const { config } = await setup(`  - { id: items, use: ${GATE}, options: { count: 1 } }\n  - id: bad\n    use: ${GATE}\n    schedule: "every day"\n    options: { count: 1 }\n`);
+    const { config } = await setup(
+      `  - { id: items, use: ${GATE}, options: { count: 1 } }\n  - id: bad\n    use: ${GATE}\n    schedule: "every day"\n    options: { count: 1 }\n`,
+    );
     const r = await runCli(['daemon', '--config', config]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/agent\.yaml:8: collectors\[1\]\.schedule: "every day" is not a cron expression/);

@@ -12,28 +12,28 @@ import { writeFile } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseHcl } from '@cdktf/hcl2json';
-import { Namespace } from 'kubernetes-models/v1/Namespace';
-import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
-import { Service } from 'kubernetes-models/v1/Service';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { builtins } from '../collectors/index.js';
-import { prepareCollectors } from '../src/config/collectors.js';
+import { prepareCollectors } from '../src/agent/collectors.js';
+import type { ConfigProblem } from '../src/config/errors.js';
 import { interpolateEnv } from '../src/config/interpolate.js';
 import { loadConfig } from '../src/config/load.js';
-import type { ConfigProblem } from '../src/config/errors.js';
 import { createAjv, describeErrors, readJsonSchema } from '../src/json-schema.js';
 import { recordKey } from '../src/store/layout.js';
 import { tempDir } from './helpers/tmp.js';
 
 const execFileAsync = promisify(execFile);
 
-// Parsed YAML, JSON and HCL have no static type; the checks below read them field by field.
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML, JSON and HCL have no static type; the checks below read them field by field.
 type Obj = Record<string, any>;
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -74,7 +74,9 @@ interface Manifest {
 
 function loadManifests(dir: string): Manifest[] {
   const out: Manifest[] = [];
-  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml').sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml')
+    .sort()) {
     for (const d of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
       if (d.errors.length > 0) throw new Error(`${file}: ${d.errors.map((e) => e.message).join('; ')}`);
       const doc = d.toJS() as Obj | null;
@@ -185,7 +187,8 @@ function configWiringProblems(pod: Obj, container: Obj, configMap: Obj, config: 
     const m = mountOf(posix.dirname(keyPath));
     const secret = m && volumes.get(m.name)?.secret;
     if (!secret) p.push(`signing key ${keyPath} is not on a Secret mount`);
-    else if (secret.items && !secret.items.some((i: Obj) => i.path === posix.basename(keyPath))) p.push(`the signing Secret mount has no ${posix.basename(keyPath)}`);
+    else if (secret.items && !secret.items.some((i: Obj) => i.path === posix.basename(keyPath)))
+      p.push(`the signing Secret mount has no ${posix.basename(keyPath)}`);
   }
   for (const c of config.collectors ?? []) {
     for (const glob of c.options?.paths ?? []) {
@@ -289,7 +292,7 @@ function parseDockerfile(src: string): { globalArgs: Map<string, string>; stages
     if (/^\s*#/.test(line)) continue; // comments, including inside continuations, and # syntax=
     const t = line.replace(/\s+$/, '');
     if (t.endsWith('\\')) {
-      pending += t.slice(0, -1) + ' ';
+      pending += `${t.slice(0, -1)} `;
       continue;
     }
     const full = (pending + t).trim();
@@ -340,7 +343,9 @@ function dockerfileProblems(src: string): string[] {
   for (const s of stages) if (/:latest\b/.test(s.image) || !/[:@]/.test(s.image)) p.push(`FROM ${s.image} is not pinned to a tag or digest`);
 
   const runs = (s: Stage) => s.instructions.filter((i) => i.cmd === 'RUN').map((i) => i.args);
-  const compiler = builders.find((s) => runs(s).some((r) => /\bnpm ci\b/.test(r) && !/--omit=dev/.test(r)) && runs(s).some((r) => /\btsc\b|npm run build/.test(r)));
+  const compiler = builders.find(
+    (s) => runs(s).some((r) => /\bnpm ci\b/.test(r) && !/--omit=dev/.test(r)) && runs(s).some((r) => /\btsc\b|npm run build/.test(r)),
+  );
   const prod = builders.find((s) => runs(s).some((r) => /\bnpm ci\b[^&;|]*--omit=dev/.test(r)));
   if (!compiler) p.push('no build stage runs `npm ci` with dev dependencies and compiles TypeScript');
   if (!prod) p.push('no stage runs `npm ci --omit=dev` for the runtime node_modules');
@@ -349,7 +354,8 @@ function dockerfileProblems(src: string): string[] {
     stage?.name !== undefined && copies.some((c) => new RegExp(`--from=${stage.name}\\b`).test(c.args) && what.test(c.args));
   if (prod && !copiedFrom(prod, /node_modules/)) p.push('the runtime does not copy node_modules from the --omit=dev stage');
   if (compiler && !copiedFrom(compiler, /\bdist\b/)) p.push('the runtime does not copy dist/ from the build stage');
-  if (copies.some((c) => !/--from=/.test(c.args) && /node_modules|\bdist\b/.test(c.args))) p.push('the runtime copies node_modules or dist from the build context');
+  if (copies.some((c) => !/--from=/.test(c.args) && /node_modules|\bdist\b/.test(c.args)))
+    p.push('the runtime copies node_modules or dist from the build context');
   for (const c of copies.filter((x) => !/--from=/.test(x.args))) {
     const parts = c.args.split(/\s+/).filter((x) => !x.startsWith('--'));
     for (const source of parts.slice(0, -1)) if (!existsSync(join(ROOT, source))) p.push(`COPY ${source}: no such file in the repository`);
@@ -372,7 +378,8 @@ function dockerfileProblems(src: string): string[] {
   const epExec = ep ? execForm(ep.args) : undefined;
   if (!epExec) p.push('ENTRYPOINT is missing or not in exec form');
   else {
-    if (!/\/bin\/evidence-agent\.js$/.test(epExec[1] ?? '') || epExec[2] !== 'daemon') p.push(`ENTRYPOINT ${JSON.stringify(epExec)} does not run \`evidence-agent daemon\``);
+    if (!/\/bin\/evidence-agent\.js$/.test(epExec[1] ?? '') || epExec[2] !== 'daemon')
+      p.push(`ENTRYPOINT ${JSON.stringify(epExec)} does not run \`evidence-agent daemon\``);
     if (!posix.isAbsolute(epExec[0] ?? '')) p.push('ENTRYPOINT does not start with an absolute node path');
     if (hcExec && hcExec[0] !== epExec[0]) p.push(`HEALTHCHECK runs ${hcExec[0]} but ENTRYPOINT runs ${epExec[0]}`);
     if (final.image.includes('distroless') && epExec[0] !== '/nodejs/bin/node') p.push(`distroless keeps node at /nodejs/bin/node, not ${epExec[0]}`);
@@ -432,10 +439,19 @@ function unitProblems(src: string, spool: string): string[] {
   if (!user || user === 'root' || user === '0') p.push(`User=${user ?? '(unset)'}: the agent must run as a dedicated non-root user`);
   if (last('DynamicUser') === 'yes' && user === undefined) p.push('DynamicUser without a named User');
 
-  const rw = (service.get('ReadWritePaths') ?? []).flatMap((v) => v.split(/\s+/)).filter(Boolean).map((x) => x.replace(/^[-+]+/, ''));
+  const rw = (service.get('ReadWritePaths') ?? [])
+    .flatMap((v) => v.split(/\s+/))
+    .filter(Boolean)
+    .map((x) => x.replace(/^[-+]+/, ''));
   if (rw.length !== 1 || rw[0] !== spool) p.push(`ReadWritePaths=${rw.join(' ')}, want only the spool ${spool}`);
   // Directories systemd creates for the service are writable too, whatever ReadWritePaths says.
-  for (const [key, base] of [['StateDirectory', '/var/lib'], ['CacheDirectory', '/var/cache'], ['LogsDirectory', '/var/log'], ['RuntimeDirectory', '/run'], ['ConfigurationDirectory', '/etc']] as const) {
+  for (const [key, base] of [
+    ['StateDirectory', '/var/lib'],
+    ['CacheDirectory', '/var/cache'],
+    ['LogsDirectory', '/var/log'],
+    ['RuntimeDirectory', '/run'],
+    ['ConfigurationDirectory', '/etc'],
+  ] as const) {
     for (const d of (service.get(key) ?? []).flatMap((v) => v.split(/\s+/)).filter(Boolean)) {
       const path = posix.join(base, d.split(':')[0]!);
       if (path !== spool) p.push(`${key}=${d} makes ${path} writable; only the spool ${spool} may be`);
@@ -463,7 +479,9 @@ async function systemdVerifyProblems(unit: string): Promise<string[]> {
 
 async function parseTerraform(dir: string): Promise<Obj> {
   const merged: Obj = {};
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.tf'))
+    .sort()) {
     const json = (await parseHcl(file, readFileSync(join(dir, file), 'utf8'))) as Obj;
     for (const [top, value] of Object.entries(json)) {
       if (Array.isArray(value)) merged[top] = [...(merged[top] ?? []), ...value];
@@ -541,7 +559,7 @@ function awsBucketProblems(tf: Obj): string[] {
   const sse = block(tf, 'resource', 'aws_s3_bucket_server_side_encryption_configuration');
   const byDefault = sse?.rule?.[0]?.apply_server_side_encryption_by_default?.[0];
   if (!ref(sse) || byDefault?.sse_algorithm !== 'aws:kms') p.push(`default encryption is ${byDefault?.sse_algorithm}, not aws:kms`);
-  if (!/^\$\{aws_kms_key\.\w+\.(arn|key_id|id)\}$/.test(String(byDefault?.kms_master_key_id ?? ''))) p.push('SSE-KMS does not use the module\'s KMS key');
+  if (!/^\$\{aws_kms_key\.\w+\.(arn|key_id|id)\}$/.test(String(byDefault?.kms_master_key_id ?? ''))) p.push("SSE-KMS does not use the module's KMS key");
   if (block(tf, 'resource', 'aws_kms_key')?.enable_key_rotation !== true) p.push('KMS key rotation is off');
 
   const pab = block(tf, 'resource', 'aws_s3_bucket_public_access_block');
@@ -561,7 +579,9 @@ function awsBucketProblems(tf: Obj): string[] {
       (s.condition ?? []).some((c: Obj) => c.test === 'Null' && c.variable === 's3:if-none-match' && asList(c.values).includes('true')),
   );
   if (!ifNoneMatch) p.push('no Deny of s3:PutObject for everyone when s3:if-none-match is Null');
-  const tls = denies.some((s) => everyone(s) && (s.condition ?? []).some((c: Obj) => c.test === 'Bool' && c.variable === 'aws:SecureTransport' && asList(c.values).includes('false')));
+  const tls = denies.some(
+    (s) => everyone(s) && (s.condition ?? []).some((c: Obj) => c.test === 'Bool' && c.variable === 'aws:SecureTransport' && asList(c.values).includes('false')),
+  );
   if (!tls) p.push('no Deny for insecure transport');
   return p;
 }
@@ -606,7 +626,8 @@ function gcpProblems(tf: Obj): string[] {
   const bucket = block(tf, 'resource', 'google_storage_bucket');
   const rp = bucket?.retention_policy?.[0];
   if (rp?.is_locked !== true) p.push(`retention_policy.is_locked is ${rp?.is_locked}, not true`);
-  if (!/var\.retention_days\s*\*\s*86400/.test(String(rp?.retention_period ?? ''))) p.push(`retention_period ${rp?.retention_period} is not var.retention_days in seconds`);
+  if (!/var\.retention_days\s*\*\s*86400/.test(String(rp?.retention_period ?? '')))
+    p.push(`retention_period ${rp?.retention_period} is not var.retention_days in seconds`);
   if (variableDefault(tf, 'retention_days') !== 400) p.push('var.retention_days does not default to 400');
   if (bucket?.uniform_bucket_level_access !== true) p.push('uniform_bucket_level_access is not true');
   if (bucket?.public_access_prevention !== 'enforced') p.push(`public_access_prevention is ${bucket?.public_access_prevention}, not enforced`);
@@ -623,7 +644,8 @@ function gcpProblems(tf: Obj): string[] {
   for (const g of grants) {
     const custom = /^\$\{google_project_iam_custom_role\.(\w+)\.(name|id)\}$/.exec(String(g.role));
     const predefined = ['roles/storage.objectCreator', 'roles/storage.objectViewer'];
-    if (!(custom && custom[1]! in roles) && !predefined.includes(String(g.role))) p.push(`bucket grant of ${g.role}: only the custom role or objectCreator/objectViewer`);
+    if (!(custom && custom[1]! in roles) && !predefined.includes(String(g.role)))
+      p.push(`bucket grant of ${g.role}: only the custom role or objectCreator/objectViewer`);
   }
   for (const t of ['google_storage_bucket_iam_binding', 'google_storage_bucket_iam_policy', 'google_project_iam_member', 'google_project_iam_binding']) {
     if (tf.resource?.[t]) p.push(`${t} grants permissions outside the reviewed bucket grant`);
@@ -653,7 +675,11 @@ function shapeOf(s: Obj): Shape {
 }
 const RECORD_SHAPE: Shape = {
   kind: 'object',
-  fields: new Map(Object.entries(RECORD_SCHEMA.properties as Obj).filter(([k]) => !NOT_TABULAR.has(k)).map(([k, v]) => [k, shapeOf(v as Obj)])),
+  fields: new Map(
+    Object.entries(RECORD_SCHEMA.properties as Obj)
+      .filter(([k]) => !NOT_TABULAR.has(k))
+      .map(([k, v]) => [k, shapeOf(v as Obj)]),
+  ),
 };
 
 /** Compares a table's shape with the record's; names case-insensitively (both engines match that way). */
@@ -681,7 +707,12 @@ function bigQueryShape(fields: Obj[]): Shape {
     const base: Shape =
       f.type === 'RECORD' || f.type === 'STRUCT'
         ? bigQueryShape(f.fields ?? [])
-        : { kind: ({ STRING: 'string', INTEGER: 'integer', INT64: 'integer', BOOLEAN: 'boolean', BOOL: 'boolean', TIMESTAMP: 'timestamp' } as const)[f.type as 'STRING'] ?? ('?' as 'string') };
+        : {
+            kind:
+              ({ STRING: 'string', INTEGER: 'integer', INT64: 'integer', BOOLEAN: 'boolean', BOOL: 'boolean', TIMESTAMP: 'timestamp' } as const)[
+                f.type as 'STRING'
+              ] ?? ('?' as 'string'),
+          };
     return f.mode === 'REPEATED' ? { kind: 'array', of: base } : base;
   };
   return { kind: 'object', fields: new Map(fields.map((f) => [f.name as string, one(f)])) };
@@ -699,7 +730,10 @@ function bigQueryModeProblems(fields: Obj[], schema: Obj, path = ''): string[] {
     if (!s) continue;
     const nullable = (s.oneOf ?? []).some((x: Obj) => x.type === 'null') || s.type === 'null';
     const mustBeRequired = required.has(f.name) && !nullable;
-    if (f.mode !== 'REPEATED' && (f.mode === 'REQUIRED') !== mustBeRequired) p.push(`${path}${f.name}: mode ${f.mode ?? 'NULLABLE'}, but the record schema ${mustBeRequired ? 'requires it and it is never null' : 'lets it be absent or null'}`);
+    if (f.mode !== 'REPEATED' && (f.mode === 'REQUIRED') !== mustBeRequired)
+      p.push(
+        `${path}${f.name}: mode ${f.mode ?? 'NULLABLE'}, but the record schema ${mustBeRequired ? 'requires it and it is never null' : 'lets it be absent or null'}`,
+      );
     const inner = s.type === 'array' ? s.items : s;
     if (f.fields && inner?.properties) p.push(...bigQueryModeProblems(f.fields, inner, `${path}${f.name}.`));
   }
@@ -757,17 +791,22 @@ function hiveShape(type: string): Shape {
 }
 
 /** The CREATE EXTERNAL TABLE statements of athena.sql: columns, partitions, properties. */
-function athenaTables(sql: string): Map<string, { columns: Map<string, string>; partitions: string[]; location: string; serde: string; props: Map<string, string> }> {
+function athenaTables(
+  sql: string,
+): Map<string, { columns: Map<string, string>; partitions: string[]; location: string; serde: string; props: Map<string, string> }> {
   const noComments = sql.replace(/--[^\n]*/g, '');
   const tables = new Map();
-  for (const stmt of noComments.split(';').map((s) => s.trim()).filter((s) => /^CREATE EXTERNAL TABLE/i.test(s))) {
+  for (const stmt of noComments
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => /^CREATE EXTERNAL TABLE/i.test(s))) {
     const name = /^CREATE EXTERNAL TABLE(?: IF NOT EXISTS)?\s+`?([\w.]+)`?\s*\(/i.exec(stmt)![1]!;
     const cols = /\(([\s\S]*?)\)\s*PARTITIONED BY/i.exec(stmt)![1]!;
     const columns = new Map<string, string>();
     // Split the column list on top-level commas only (struct<…, …> has its own).
     let depth = 0;
     let cur = '';
-    for (const ch of cols + ',') {
+    for (const ch of `${cols},`) {
       if (ch === '<') depth++;
       if (ch === '>') depth--;
       if (ch === ',' && depth === 0) {
@@ -816,10 +855,14 @@ describe('deploy/kubernetes/base', () => {
   it('kustomization.yaml lists every manifest file and nothing else', () => {
     const k = parseYaml(readFileSync(join(BASE, 'kustomization.yaml'), 'utf8')) as Obj;
     expect(k.kind).toBe('Kustomization');
-    const files = readdirSync(BASE).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml').sort();
+    const files = readdirSync(BASE)
+      .filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml')
+      .sort();
     expect([...(k.resources as string[])].sort()).toEqual(files);
     // The image the manifests name is the one kustomize rewrites, to a tag that is not `latest`.
-    const images = new Set([deployment(), one('CronJob')].flatMap((w) => (w.spec.template?.spec ?? w.spec.jobTemplate.spec.template.spec).containers.map((c: Obj) => c.image)));
+    const images = new Set(
+      [deployment(), one('CronJob')].flatMap((w) => (w.spec.template?.spec ?? w.spec.jobTemplate.spec.template.spec).containers.map((c: Obj) => c.image)),
+    );
     expect([...images]).toEqual([k.images[0].name]);
     expect(k.images[0].digest ?? k.images[0].newTag).toMatch(/^(sha256:[0-9a-f]{64}|(?!latest$)[\w.-]+)$/);
   });
@@ -855,7 +898,12 @@ describe('deploy/kubernetes/base', () => {
   });
 
   it('runs `snapshot` in the CronJob with the same node and script the image runs the daemon with', () => {
-    const entry = execForm(parseDockerfile(text('Dockerfile')).stages.at(-1)!.instructions.filter((i) => i.cmd === 'ENTRYPOINT').at(-1)!.args)!;
+    const entry = execForm(
+      parseDockerfile(text('Dockerfile'))
+        .stages.at(-1)!
+        .instructions.filter((i) => i.cmd === 'ENTRYPOINT')
+        .at(-1)!.args,
+    )!;
     const command = cronPod().containers[0].command as string[];
     expect(command).toEqual([entry[0], entry[1], 'snapshot']);
     expect(deployment().spec.template.spec.containers[0].command).toBeUndefined(); // the image's daemon entry point
@@ -918,7 +966,9 @@ describe('deploy/kubernetes/base', () => {
     const built = parseAllDocuments(stdout).map((d) => d.toJS() as Obj);
     expect(built.flatMap(modelProblems)).toEqual([]);
     expect(built.filter((d) => d.kind !== 'Namespace').every((d) => d.metadata.namespace === 'evidence-agent')).toBe(true);
-    const images = built.flatMap((d) => [...(d.spec?.template?.spec?.containers ?? []), ...(d.spec?.jobTemplate?.spec?.template?.spec?.containers ?? [])].map((c: Obj) => c.image));
+    const images = built.flatMap((d) =>
+      [...(d.spec?.template?.spec?.containers ?? []), ...(d.spec?.jobTemplate?.spec?.template?.spec?.containers ?? [])].map((c: Obj) => c.image),
+    );
     expect(images.length).toBe(2);
     for (const image of images) expect(image).toMatch(/^evidence-agent(:(?!latest$)[\w.-]+|@sha256:[0-9a-f]{64})$/);
   });
@@ -933,17 +983,29 @@ describe('deploy/Dockerfile', () => {
 
   it('uses the port, config path and spool the Kubernetes manifests use', () => {
     const final = parseDockerfile(src).stages.at(-1)!;
-    const env = final.instructions.filter((i) => i.cmd === 'ENV').map((i) => i.args).join(' ');
+    const env = final.instructions
+      .filter((i) => i.cmd === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
     const configPath = /EVIDENCE_AGENT_CONFIG=(\S+)/.exec(env)?.[1];
-    const deployEnv = (loadManifests(BASE).find((m) => m.doc.kind === 'Deployment')!.doc.spec.template.spec.containers[0].env as Obj[]).find((e) => e.name === 'EVIDENCE_AGENT_CONFIG')!.value;
+    const deployEnv = (loadManifests(BASE).find((m) => m.doc.kind === 'Deployment')!.doc.spec.template.spec.containers[0].env as Obj[]).find(
+      (e) => e.name === 'EVIDENCE_AGENT_CONFIG',
+    )!.value;
     expect(configPath).toBe(deployEnv);
     expect(final.instructions.some((i) => i.cmd === 'EXPOSE' && i.args.split(/\s+/).includes(String(METRICS_PORT)))).toBe(true);
   });
 
-  it('caps V8\'s young generation with the same NODE_OPTIONS as the systemd unit', () => {
-    const env = parseDockerfile(src).stages.at(-1)!.instructions.filter((i) => i.cmd === 'ENV').map((i) => i.args).join(' ');
+  it("caps V8's young generation with the same NODE_OPTIONS as the systemd unit", () => {
+    const env = parseDockerfile(src)
+      .stages.at(-1)!
+      .instructions.filter((i) => i.cmd === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
     const image = /NODE_OPTIONS=(\S+)/.exec(env)?.[1];
-    const unit = parseUnit(text('systemd', 'evidence-agent.service')).get('Service')!.get('Environment')!.find((e) => e.startsWith('NODE_OPTIONS='));
+    const unit = parseUnit(text('systemd', 'evidence-agent.service'))
+      .get('Service')!
+      .get('Environment')!
+      .find((e) => e.startsWith('NODE_OPTIONS='));
     expect(image).toMatch(/^--max-semi-space-size=\d+$/);
     expect(unit).toBe(`NODE_OPTIONS=${image}`);
   });
@@ -960,7 +1022,11 @@ describe('deploy/terraform/aws', () => {
   });
 
   it('parses main.tf, variables.tf and outputs.tf', () => {
-    expect(readdirSync(join(DEPLOY, 'terraform', 'aws')).filter((f) => f.endsWith('.tf')).sort()).toEqual(['main.tf', 'outputs.tf', 'variables.tf']);
+    expect(
+      readdirSync(join(DEPLOY, 'terraform', 'aws'))
+        .filter((f) => f.endsWith('.tf'))
+        .sort(),
+    ).toEqual(['main.tf', 'outputs.tf', 'variables.tf']);
     expect(Object.keys(tf.resource)).toContain('aws_s3_bucket');
     expect(tf.output).toBeDefined();
   });
@@ -986,7 +1052,11 @@ describe('deploy/terraform/gcp', () => {
   });
 
   it('parses main.tf, variables.tf and outputs.tf', () => {
-    expect(readdirSync(join(DEPLOY, 'terraform', 'gcp')).filter((f) => f.endsWith('.tf')).sort()).toEqual(['main.tf', 'outputs.tf', 'variables.tf']);
+    expect(
+      readdirSync(join(DEPLOY, 'terraform', 'gcp'))
+        .filter((f) => f.endsWith('.tf'))
+        .sort(),
+    ).toEqual(['main.tf', 'outputs.tf', 'variables.tf']);
     expect(Object.keys(tf.resource)).toContain('google_storage_bucket');
   });
 
@@ -1022,9 +1092,12 @@ describe('deploy/systemd', () => {
     await expect(loadWithCollectors(text('systemd', 'evidence-agent.yaml'), {})).resolves.toBeUndefined();
   });
 
-  it.skipIf(!SYSTEMD_ANALYZE)(`systemd-analyze verify finds no unknown or unparsable setting${SYSTEMD_ANALYZE ? '' : ': skipped, systemd-analyze is not installed'}`, async () => {
-    expect(await systemdVerifyProblems(unit)).toEqual([]);
-  });
+  it.skipIf(!SYSTEMD_ANALYZE)(
+    `systemd-analyze verify finds no unknown or unparsable setting${SYSTEMD_ANALYZE ? '' : ': skipped, systemd-analyze is not installed'}`,
+    async () => {
+      expect(await systemdVerifyProblems(unit)).toEqual([]);
+    },
+  );
 });
 
 describe('deploy/analytics', () => {
@@ -1057,8 +1130,12 @@ describe('deploy/analytics', () => {
       const template = t.props.get('storage.location.template')!;
       expect(template.startsWith(t.location)).toBe(true);
       const key = recordKey('agent-a/collector-b', 7, '2026-03-04T05:06:07.089Z');
-      const folder = template.slice(t.location.length - 'records/'.length).replace('${agent_id}', 'agent-a').replace('${collector_id}', 'collector-b').replace('${day}', '2026-03-04');
-      expect(folder).toBe(posix.dirname(key) + '/');
+      const folder = template
+        .slice(t.location.length - 'records/'.length)
+        .replace('${agent_id}', 'agent-a')
+        .replace('${collector_id}', 'collector-b')
+        .replace('${day}', '2026-03-04');
+      expect(folder).toBe(`${posix.dirname(key)}/`);
     }
   });
 
@@ -1110,7 +1187,14 @@ describe('the deployment checks catch what they are for', () => {
       ['is writable', (p) => (container(p).volumeMounts.find((m: Obj) => m.name === 'config').readOnly = false)],
       ['no writable PVC or emptyDir mounted at', (p) => (container(p).volumeMounts.find((m: Obj) => m.name === 'spool').mountPath = '/var/spool/other')],
       ['hostPath', (p) => p.volumes.push({ name: 'host', hostPath: { path: '/' } })],
-      ['is writable', (p) => (p.volumes.find((v: Obj) => v.name === 'tmp').emptyDir = undefined, (p.volumes.find((v: Obj) => v.name === 'tmp').hostPath = { path: '/tmp' }))],
+      [
+        'is writable',
+        (p) => {
+          const tmp = p.volumes.find((v: Obj) => v.name === 'tmp');
+          tmp.emptyDir = undefined;
+          tmp.hostPath = { path: '/tmp' };
+        },
+      ],
     ];
     expect(podProblems(pod(), spool)).toEqual([]);
     for (const [want, breakIt] of cases) {
@@ -1185,7 +1269,11 @@ describe('the deployment checks catch what they are for', () => {
   it('Dockerfile', () => {
     const src = text('Dockerfile');
     const cases: [string, (s: string) => string][] = [
-      ['stage(s)', (s) => s.replace(/FROM \$\{BUILD_IMAGE\} AS build[\s\S]*?(?=FROM \$\{RUNTIME_IMAGE\})/, '').replace(/FROM \$\{BUILD_IMAGE\} AS deps[\s\S]*?(?=FROM)/, '')],
+      [
+        'stage(s)',
+        (s) =>
+          s.replace(/FROM \$\{BUILD_IMAGE\} AS build[\s\S]*?(?=FROM \$\{RUNTIME_IMAGE\})/, '').replace(/FROM \$\{BUILD_IMAGE\} AS deps[\s\S]*?(?=FROM)/, ''),
+      ],
       ['not a numeric non-root user', (s) => s.replace(/^USER .*$/m, 'USER root')],
       ['sets no USER', (s) => s.replace(/^USER .*$/m, '')],
       ['no HEALTHCHECK', (s) => s.replace(/^HEALTHCHECK[\s\S]*?\n(?=\n)/m, '')],
@@ -1199,7 +1287,10 @@ describe('the deployment checks catch what they are for', () => {
       ['not pinned', (s) => s.replace(/^ARG BUILD_IMAGE=.*$/m, 'ARG BUILD_IMAGE=node')],
       ['not pinned', (s) => s.replace(/^ARG RUNTIME_IMAGE=.*$/m, 'ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:latest')],
       ['no such file', (s) => s.replace('COPY bin ./bin', 'COPY binaries ./bin')],
-      ['does not copy node_modules', (s) => s.replace('COPY --from=deps /src/node_modules ./node_modules', 'COPY --from=build /src/node_modules ./node_modules')],
+      [
+        'does not copy node_modules',
+        (s) => s.replace('COPY --from=deps /src/node_modules ./node_modules', 'COPY --from=build /src/node_modules ./node_modules'),
+      ],
     ];
     expect(dockerfileProblems(src)).toEqual([]);
     for (const [want, breakIt] of cases) {
@@ -1248,11 +1339,31 @@ describe('the deployment checks catch what they are for', () => {
       ['versioning is not Enabled', (t) => (t.resource.aws_s3_bucket_versioning.evidence[0].versioning_configuration[0].status = 'Suspended')],
       ['not COMPLIANCE', (t) => (t.resource.aws_s3_bucket_object_lock_configuration.evidence[0].rule[0].default_retention[0].mode = 'GOVERNANCE')],
       ['not 400', (t) => (t.variable.retention_days[0].default = 30)],
-      ['not aws:kms', (t) => (t.resource.aws_s3_bucket_server_side_encryption_configuration.evidence[0].rule[0].apply_server_side_encryption_by_default[0].sse_algorithm = 'AES256')],
+      [
+        'not aws:kms',
+        (t) =>
+          (t.resource.aws_s3_bucket_server_side_encryption_configuration.evidence[0].rule[0].apply_server_side_encryption_by_default[0].sse_algorithm =
+            'AES256'),
+      ],
       ['block_public_policy', (t) => (t.resource.aws_s3_bucket_public_access_block.evidence[0].block_public_policy = false)],
-      ['s3:if-none-match', (t) => (t.data.aws_iam_policy_document.bucket[0].statement = t.data.aws_iam_policy_document.bucket[0].statement.filter((s: Obj) => s.sid !== 'DenyPutObjectWithoutIfNoneMatch'))],
-      ['s3:if-none-match', (t) => (t.data.aws_iam_policy_document.bucket[0].statement.find((s: Obj) => s.sid === 'DenyPutObjectWithoutIfNoneMatch').effect = 'Allow')],
-      ['insecure transport', (t) => (t.data.aws_iam_policy_document.bucket[0].statement = t.data.aws_iam_policy_document.bucket[0].statement.filter((s: Obj) => s.sid !== 'DenyInsecureTransport'))],
+      [
+        's3:if-none-match',
+        (t) =>
+          (t.data.aws_iam_policy_document.bucket[0].statement = t.data.aws_iam_policy_document.bucket[0].statement.filter(
+            (s: Obj) => s.sid !== 'DenyPutObjectWithoutIfNoneMatch',
+          )),
+      ],
+      [
+        's3:if-none-match',
+        (t) => (t.data.aws_iam_policy_document.bucket[0].statement.find((s: Obj) => s.sid === 'DenyPutObjectWithoutIfNoneMatch').effect = 'Allow'),
+      ],
+      [
+        'insecure transport',
+        (t) =>
+          (t.data.aws_iam_policy_document.bucket[0].statement = t.data.aws_iam_policy_document.bucket[0].statement.filter(
+            (s: Obj) => s.sid !== 'DenyInsecureTransport',
+          )),
+      ],
     ];
     expect(awsBucketProblems(tf)).toEqual([]);
     for (const [want, breakIt] of bucketCases) {
@@ -1260,7 +1371,8 @@ describe('the deployment checks catch what they are for', () => {
       breakIt(t);
       expect(awsBucketProblems(t).join('\n'), want).toContain(want);
     }
-    const grant = (t: Obj, actions: string[]) => t.data.aws_iam_policy_document.agent[0].statement.push({ effect: 'Allow', actions, resources: ['${local.objects_arn}'] });
+    const grant = (t: Obj, actions: string[]) =>
+      t.data.aws_iam_policy_document.agent[0].statement.push({ effect: 'Allow', actions, resources: ['${local.objects_arn}'] });
     const agentCases: [string, (t: Obj) => void][] = [
       ['allows s3:DeleteObject', (t) => grant(t, ['s3:DeleteObject'])],
       ['allows s3:DeleteObjectVersion', (t) => grant(t, ['s3:DeleteObjectVersion'])],
@@ -1271,7 +1383,13 @@ describe('the deployment checks catch what they are for', () => {
       ['allows s3:Get*', (t) => grant(t, ['s3:Get*'])],
       ['not_actions', (t) => t.data.aws_iam_policy_document.agent[0].statement.push({ effect: 'Allow', not_actions: ['s3:GetObject'], resources: ['*'] })],
       ['not in the reviewed list', (t) => grant(t, ['s3:PutObjectTagging'])],
-      ['does not allow s3:PutObject', (t) => (t.data.aws_iam_policy_document.agent[0].statement = t.data.aws_iam_policy_document.agent[0].statement.filter((s: Obj) => s.sid !== 'WriteAndReadEvidence'))],
+      [
+        'does not allow s3:PutObject',
+        (t) =>
+          (t.data.aws_iam_policy_document.agent[0].statement = t.data.aws_iam_policy_document.agent[0].statement.filter(
+            (s: Obj) => s.sid !== 'WriteAndReadEvidence',
+          )),
+      ],
       ['inline permissions', (t) => (t.resource.aws_iam_role_policy = { extra: [{ policy: '{}' }] })],
       ['is not built from', (t) => (t.resource.aws_iam_policy.agent[0].policy = '{"Statement":[]}')],
     ];
@@ -1313,6 +1431,8 @@ describe('the deployment checks catch what they are for', () => {
     expect(bigQueryModeProblems(wrong, RECORD_SCHEMA).join('\n')).toMatch(/summary: mode NULLABLE/);
     const extra = { kind: 'object', fields: new Map([...(hiveShape('struct<a:string>') as { fields: Map<string, Shape> }).fields]) } as Shape;
     expect(shapeProblems(RECORD_SHAPE, extra, '').join('\n')).toMatch(/a: not in the record schema/);
-    expect(shapeProblems(hiveShape('struct<x:array<struct<`key`:string>>>'), hiveShape('struct<x:array<struct<`key`:bigint>>>'), '')).toEqual(['x.key: integer, want string']);
+    expect(shapeProblems(hiveShape('struct<x:array<struct<`key`:string>>>'), hiveShape('struct<x:array<struct<`key`:bigint>>>'), '')).toEqual([
+      'x.key: integer, want string',
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readlink, stat, utimes, writeFile, readFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, readlink, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

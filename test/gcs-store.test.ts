@@ -8,7 +8,7 @@ import { LockedObjectStore } from '../src/store/remote/locked-store.js';
 import { StoreConflictError, StorePreflightError, StoreUnavailableError } from '../src/store/types.js';
 import { silentLog } from './helpers/fixtures.js';
 import { tempDir } from './helpers/tmp.js';
-import { startGcsStandIn, type GcsStandIn, type StandInBucket } from './servers/gcs-standin.js';
+import { type GcsStandIn, type StandInBucket, startGcsStandIn } from './servers/gcs-standin.js';
 
 const DAY_S = 86_400;
 const DAY_MS = DAY_S * 1000;
@@ -17,7 +17,11 @@ const LOCKED_400: StandInBucket = { retentionSeconds: 400 * DAY_S, locked: true 
 const running: GcsStandIn[] = [];
 afterEach(async () => {
   // Some tests close their stand-in themselves; closing twice is refused, so ignore that.
-  while (running.length) await running.pop()!.close().catch(() => undefined);
+  while (running.length)
+    await running
+      .pop()!
+      .close()
+      .catch(() => undefined);
 });
 
 async function standIn(buckets: Record<string, StandInBucket>): Promise<GcsStandIn> {
@@ -26,7 +30,10 @@ async function standIn(buckets: Record<string, StandInBucket>): Promise<GcsStand
   return server;
 }
 
-function storeOn(server: GcsStandIn, options: { days?: number; perObject?: boolean; allowMutable?: boolean; log?: pino.Logger; bucket?: string } = {}): LockedObjectStore {
+function storeOn(
+  server: GcsStandIn,
+  options: { days?: number; perObject?: boolean; allowMutable?: boolean; log?: pino.Logger; bucket?: string } = {},
+): LockedObjectStore {
   return new LockedObjectStore(new GcsBackend(`gs://${options.bucket ?? 'bucket'}/prefix`, { apiEndpoint: server.url }), {
     retention: { mode: 'COMPLIANCE', days: options.days ?? 400, perObject: options.perObject ?? false },
     allowMutable: options.allowMutable ?? false,
@@ -51,7 +58,8 @@ async function text(store: LockedObjectStore, key: string): Promise<string | nul
 const raw = {
   upload: (server: GcsStandIn, bucket: string, name: string, body: string) =>
     fetch(`${server.url}/upload/storage/v1/b/${bucket}/o?uploadType=media&name=${encodeURIComponent(name)}`, { method: 'POST', body }),
-  delete: (server: GcsStandIn, bucket: string, name: string) => fetch(`${server.url}/storage/v1/b/${bucket}/o/${encodeURIComponent(name)}`, { method: 'DELETE' }),
+  delete: (server: GcsStandIn, bucket: string, name: string) =>
+    fetch(`${server.url}/storage/v1/b/${bucket}/o/${encodeURIComponent(name)}`, { method: 'DELETE' }),
 };
 
 describe('GCS store against a JSON-API stand-in (not real Cloud Storage)', () => {
@@ -63,7 +71,14 @@ describe('GCS store against a JSON-API stand-in (not real Cloud Storage)', () =>
     const described = await store.describe();
     expect(described).toMatchObject({ mechanism: 'gcs-retention', locked: true, retentionDays: 400, warnings: [] });
     // The bucket's real versioning flag is reported, although the locked policy stands in for it in preflight.
-    expect(described.details).toMatchObject({ provider: 'gcs', bucket: 'bucket', versioning: false, retentionPolicyLocked: true, uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced' });
+    expect(described.details).toMatchObject({
+      provider: 'gcs',
+      bucket: 'bucket',
+      versioning: false,
+      retentionPolicyLocked: true,
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: 'enforced',
+    });
   });
 
   it('refuses a bucket whose policy is unlocked, too short or absent, naming what to change', async () => {
@@ -74,7 +89,12 @@ describe('GCS store against a JSON-API stand-in (not real Cloud Storage)', () =>
       bare: {},
     });
     const refusal = async (bucket: string) => {
-      const err = await storeOn(server, { bucket }).preflight().then(() => null, (e: unknown) => e);
+      const err = await storeOn(server, { bucket })
+        .preflight()
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       expect(err).toBeInstanceOf(StorePreflightError);
       return (err as Error).message;
     };
@@ -121,7 +141,7 @@ describe('GCS store against a JSON-API stand-in (not real Cloud Storage)', () =>
   it('loses a race on ifGenerationMatch=0 even where the bucket would allow an overwrite', async () => {
     const server = await standIn({ bucket: { versioning: true } });
     const backend = new GcsBackend('gs://bucket/prefix', { apiEndpoint: server.url });
-    const req = { key: 'k', body: Buffer.from('first'), sha256Hex: '', size: 5 };
+    const req = { key: 'k', body: Buffer.from('first'), sha256Hex: '', md5Base64: '', size: 5 };
     expect(await backend.putIfAbsent(req)).toBe('created');
     expect(await backend.putIfAbsent({ ...req, body: Buffer.from('second') })).toBe('precondition-failed');
     expect(server.objects('bucket').map((o) => o.bytes.toString())).toEqual(['first']);

@@ -13,6 +13,11 @@ describe('logs', () => {
     const { stderr } = await run(process.execPath, ['--input-type=module', '-e', script]);
     const line = JSON.parse(stderr.trim()) as Record<string, unknown>;
     expect(stderr).not.toMatch(/p1|s2|t3|t4/);
-    expect(line).toMatchObject({ msg: 'hello', password: '[redacted]', store: { region: 'eu', secretAccessKey: '[redacted]' }, github: { token: '[redacted]' } });
+    expect(line).toMatchObject({
+      msg: 'hello',
+      password: '[redacted]',
+      store: { region: 'eu', secretAccessKey: '[redacted]' },
+      github: { token: '[redacted]' },
+    });
   });
 });

@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCollectors } from '../src/collector/runner.js';
 import { checkCollector, loadCollector } from '../src/collector/registry.js';
+import { runCollectors } from '../src/collector/runner.js';
 import type { EvidenceRecord } from '../src/record/types.js';
 import { FileStore } from '../src/store/file-store.js';
 import { verifyStore } from '../src/verify/verify.js';
@@ -75,6 +75,54 @@ describe('runner', () => {
     expect(records[0]!.findings[0]!.message).toMatch(/status: must be equal to one of the allowed values/);
   });
 
+  it('writes nothing a collector yields against its payload schema, ending the run with an error record naming the field', async () => {
+    const store = new FileStore(await tempDir());
+    const records: EvidenceRecord[] = [];
+    const strict = {
+      ...collectorOf('strict', async function* () {
+        yield draft(1, { data: { n: 1 } });
+        yield draft(2, { data: { n: 'two' } as never });
+        yield draft(3, { data: { n: 3 } });
+      }),
+      payloadSchema: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } },
+    };
+    await runCollectors([instance('strict', strict)], environment(store, { onRecord: (r) => records.push(r) }));
+    expect(records.map((r) => r.status)).toEqual(['pass', 'error']);
+    expect(records[1]!.findings[0]!.message).toMatch(/a pass record about thing thing-2 does not match the payload schema: data\.n: must be integer/);
+    expect(records[1]!.data).toEqual({ error: { name: 'PayloadSchemaError', message: expect.any(String) }, recordsBeforeFailure: 1 });
+    // The agent's record names the agent's notice schema, not the collector's.
+    expect(records[1]!.collector.payloadSchema).not.toBe(records[0]!.collector.payloadSchema);
+    expect((await verifyStore(store)).problems).toEqual([]);
+  });
+
+  it('names, in its own notices, the agent-notice schema whose hash evidence-schema/README.md publishes', async () => {
+    const store = new FileStore(await tempDir());
+    const records: EvidenceRecord[] = [];
+    const failing = collectorOf('failing', async function* () {
+      yield* [];
+      throw new Error('boom');
+    });
+    await runCollectors([instance('failing', failing)], environment(store, { onRecord: (r) => records.push(r) }));
+    const readme = await readFile(new URL('../evidence-schema/README.md', import.meta.url), 'utf8');
+    const published = /`v1\/agent-notice\.schema\.json`, stored the same way\. For version 1 of that file its name is\s+`(sha256:[0-9a-f]{64})`/.exec(
+      readme,
+    )?.[1];
+    expect(published).toBeDefined();
+    expect(records[0]!.collector.payloadSchema).toBe(published);
+  });
+
+  it("refuses a draft that claims the subject kind reserved for the agent's own records", async () => {
+    const store = new FileStore(await tempDir());
+    const records: EvidenceRecord[] = [];
+    const impostor = collectorOf('impostor', async function* () {
+      yield draft(1, { subject: { kind: 'collector', id: 'impostor' }, status: 'info', data: { notice: 'missed-runs' } });
+    });
+    await runCollectors([instance('impostor', impostor)], environment(store, { onRecord: (r) => records.push(r) }));
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ status: 'error', subject: { kind: 'collector', id: 'impostor' } });
+    expect(records[0]!.findings[0]!.message).toMatch(/subject kind "collector", which is reserved for the agent's own records/);
+  });
+
   it('runs at most `concurrency` collectors at once', async () => {
     const store = new FileStore(await tempDir());
     let running = 0;
@@ -118,7 +166,12 @@ describe('runner', () => {
 
   it('keeps time from running backwards along a chain, so a clock stepped back over midnight cannot fork it after a restart', async () => {
     const store = new FileStore(await tempDir());
-    const c = instance('c', collectorOf('c', async function* () { yield draft(1); }));
+    const c = instance(
+      'c',
+      collectorOf('c', async function* () {
+        yield draft(1);
+      }),
+    );
     const at = (iso: string) => ({ now: () => new Date(iso) });
     const written: EvidenceRecord[] = [];
     // Each run opens its writer afresh from the store, as a restarted agent does.
@@ -136,8 +189,11 @@ describe('runner', () => {
 
 describe('registry', () => {
   it('rejects a declaration with what is wrong, naming the source', () => {
-    expect(() => checkCollector({ type: 'Bad Type', version: '', controls: 'CC1', optionsSchema: { type: 'nonsense' } }, 'my.js')).toThrow(
-      /my\.js: invalid collector: `type` must be a lowercase kebab-case name; `version` must be a non-empty string; `controls` must be an array of control ids; `optionsSchema` is not a valid JSON Schema.*`collect\(ctx\)` must be a function/,
+    expect(() => checkCollector({ type: 'Bad Type', version: '', controls: 'CC1', optionsSchema: { type: 'nonsense' }, start: 'now' }, 'my.js')).toThrow(
+      /my\.js: invalid collector: `type` must be a lowercase kebab-case name; `version` must be a non-empty string; `controls` must be an array of control ids; `optionsSchema` is not a valid JSON Schema.*; `payloadSchema` must be a JSON Schema \(2020-12\) object.*; `collect\(ctx\)` must be a function; `start`, when present, must be a function/,
+    );
+    expect(() => checkCollector({ ...collectorOf('ok', async function* () {}), payloadSchema: { type: 'nonsense' } }, 'my.js')).toThrow(
+      /`payloadSchema` is not a usable JSON Schema/,
     );
   });
 
@@ -145,11 +201,11 @@ describe('registry', () => {
     const dir = await tempDir();
     await writeFile(
       join(dir, 'plain.mjs'),
-      `export default { type: 'third-party', version: '2.0.0', controls: ['CC3.1'], optionsSchema: { type: 'object' }, async *collect() {} };`,
+      `export default { type: 'third-party', version: '2.0.0', controls: ['CC3.1'], optionsSchema: { type: 'object' }, payloadSchema: { type: 'object' }, async *collect() {} };`,
     );
     await writeFile(
       join(dir, 'klass.mjs'),
-      `export default class { type = 'klass'; version = '1'; controls = []; optionsSchema = {}; async *collect() {} }`,
+      `export default class { type = 'klass'; version = '1'; controls = []; optionsSchema = {}; payloadSchema = {}; async *collect() {} }`,
     );
     expect((await loadCollector('./plain.mjs', dir, {})).type).toBe('third-party');
     expect((await loadCollector(join(dir, 'klass.mjs'), '/', {})).type).toBe('klass');

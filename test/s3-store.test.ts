@@ -5,8 +5,8 @@ import { runCollectors } from '../src/collector/runner.js';
 import { StoreConflictError, StorePreflightError, StoreUnavailableError } from '../src/store/types.js';
 import { verifyStore } from '../src/verify/verify.js';
 import { collectorOf, draft, environment, instance } from './helpers/fixtures.js';
-import { createBucket, testClient, testS3Store, type BucketKind, type TestStoreOptions } from './servers/s3-buckets.js';
-import { S3_SERVERS, useTestCredentials, type S3TestServer } from './servers/s3-servers.js';
+import { type BucketKind, createBucket, type TestStoreOptions, testClient, testS3Store } from './servers/s3-buckets.js';
+import { S3_SERVERS, type S3TestServer, useTestCredentials } from './servers/s3-servers.js';
 
 let counter = 0;
 
@@ -57,7 +57,7 @@ for (const kind of S3_SERVERS) {
       ['governance', /not in COMPLIANCE mode/],
     ] as const)('refuses a %s bucket in preflight, naming what is missing', async (k, message) => {
       const s = store(await bucket(k));
-      const err = await s.preflight().catch((e: unknown) => e as Error);
+      const err = (await s.preflight().catch((e: unknown) => e)) as Error;
       expect(err).toBeInstanceOf(StorePreflightError);
       expect(err.message).toMatch(message);
       expect(err.message).toMatch(/store\.allowMutable: true/);
@@ -109,7 +109,10 @@ for (const kind of S3_SERVERS) {
         yield draft(2);
         yield draft(3);
       });
-      await runCollectors([instance('c', c)], environment(s, { onRecord: (r) => records.push(`evidence/records/${r.stream}/2026-03-01/${String(r.seq).padStart(12, '0')}.json`) }));
+      await runCollectors(
+        [instance('c', c)],
+        environment(s, { onRecord: (r) => records.push(`evidence/records/${r.stream}/2026-03-01/${String(r.seq).padStart(12, '0')}.json`) }),
+      );
       expect((await verifyStore(s)).ok).toBe(true);
       // A second PUT without a precondition: moto and RGW both keep the locked original as an older version.
       const forged = '{"forged":true}';
@@ -129,10 +132,23 @@ for (const kind of S3_SERVERS) {
       const name = await bucket('locked', 1);
       const writer = store(name, { days: 1 });
       await writer.preflight();
-      await runCollectors([instance('c', collectorOf('c', async function* () { yield draft(1); }))], environment(writer));
+      await runCollectors(
+        [
+          instance(
+            'c',
+            collectorOf('c', async function* () {
+              yield draft(1);
+            }),
+          ),
+        ],
+        environment(writer),
+      );
       const auditor = store(name, { days: 400 });
       const report = await verifyStore(auditor);
-      expect(report.problems).toEqual([expect.objectContaining({ kind: 'lock-too-short', message: expect.stringMatching(/less than 400 days/) })]);
+      // The record, and the payload schema it names, which is evidence too.
+      const short = expect.objectContaining({ kind: 'lock-too-short', message: expect.stringMatching(/less than 400 days/) });
+      expect(report.problems).toEqual([short, short]);
+      expect(report.problems.map((p) => p.key.split('/')[0])).toEqual(['records', 'blobs']);
       await writer.close();
       await auditor.close();
     });
@@ -141,8 +157,19 @@ for (const kind of S3_SERVERS) {
       const name = await bucket('plain');
       const s = store(name, { allowMutable: true });
       await s.preflight();
-      await runCollectors([instance('c', collectorOf('c', async function* () { yield draft(1); }))], environment(s));
-      expect((await verifyStore(s)).problems.map((p) => p.kind)).toEqual(['lock-missing']);
+      await runCollectors(
+        [
+          instance(
+            'c',
+            collectorOf('c', async function* () {
+              yield draft(1);
+            }),
+          ),
+        ],
+        environment(s),
+      );
+      const { problems } = await verifyStore(s);
+      expect(problems.map((p) => `${p.kind} ${p.key.split('/')[0]}`)).toEqual(['lock-missing records', 'lock-missing blobs']);
       await s.close();
     });
 

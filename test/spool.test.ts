@@ -10,7 +10,7 @@ import { SpoolingStore } from '../src/store/spool.js';
 import { StoreConflictError } from '../src/store/types.js';
 import { filesUnder, tempDir } from './helpers/tmp.js';
 import { createBucket, testClient, testS3Store } from './servers/s3-buckets.js';
-import { S3_SERVERS, useTestCredentials, type S3TestServer } from './servers/s3-servers.js';
+import { S3_SERVERS, type S3TestServer, useTestCredentials } from './servers/s3-servers.js';
 
 const moto = S3_SERVERS.find((k) => k.name === 'moto')!;
 let counter = 0;
@@ -21,7 +21,6 @@ function capturingLog(): { log: pino.Logger; lines: () => { level: number; msg: 
   const log = pino({ level: 'debug' }, { write: (line: string) => void out.push(line) });
   return { log, lines: () => out.map((l) => JSON.parse(l) as { level: number; msg: string }) };
 }
-
 
 const recordKey = (n: number) => `records/a/b/2026-01-01/${String(n).padStart(12, '0')}.json`;
 

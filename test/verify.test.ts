@@ -1,9 +1,9 @@
-import { chmod, cp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCollectors } from '../src/collector/runner.js';
-import { recordHash } from '../src/record/hash.js';
 import { canonicalize } from '../src/record/canonical-json.js';
+import { recordHash } from '../src/record/hash.js';
 import { FileStore } from '../src/store/file-store.js';
 import { verifyStore } from '../src/verify/verify.js';
 import { collectorOf, draft, environment, instance, steppingClock } from './helpers/fixtures.js';
@@ -63,7 +63,9 @@ describe('verify', () => {
   it('reports the gap left by a record removed from the middle', async () => {
     await rm(join(store.root, KEY(3)));
     const report = await verifyStore(store);
-    expect(report.problems).toEqual([expect.objectContaining({ kind: 'seq-gap', key: KEY(4), message: expect.stringMatching(/records 3 of test-agent\/c are missing/) })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ kind: 'seq-gap', key: KEY(4), message: expect.stringMatching(/records 3 of test-agent\/c are missing/) }),
+    ]);
   });
 
   it('reports a missing start of a chain', async () => {
@@ -77,7 +79,7 @@ describe('verify', () => {
       const r = JSON.parse(t) as Record<string, unknown> & { data: { n: number } };
       r.data.n = 99;
       r.hash = recordHash(r as never);
-      return canonicalize(r) + '\n';
+      return `${canonicalize(r)}\n`;
     });
     const report = await verifyStore(store);
     expect(report.problems).toEqual([expect.objectContaining({ kind: 'prev-mismatch', key: KEY(3) })]);
@@ -135,5 +137,45 @@ describe('verify', () => {
     expect(clean.streams[0]).toMatchObject({ records: 3, firstSeq: 2, lastSeq: 4 });
     await rewrite(store, KEY(1), (t) => t.replace('"n":1', '"n":8'));
     expect((await verifyStore(store, window)).problems).toEqual([expect.objectContaining({ kind: 'hash-mismatch', key: KEY(1) })]);
+  });
+});
+
+describe('verify: payload schemas named by records', () => {
+  async function schemaBlob(store: FileStore): Promise<string> {
+    const record = JSON.parse(await readFile(join(store.root, KEY(0)), 'utf8')) as { collector: { payloadSchema: string } };
+    return join(store.root, 'blobs/sha256', record.collector.payloadSchema.slice('sha256:'.length));
+  }
+
+  it('reports a schema missing from the store, once per record that names it', async () => {
+    const store = await storeWithChain();
+    await rm(await schemaBlob(store));
+    const report = await verifyStore(store);
+    expect(report.problems).toHaveLength(6);
+    expect(report.problems.every((p) => p.kind === 'payload-schema' && /payload schema sha256:[0-9a-f]{64} is missing from the store/.test(p.message))).toBe(
+      true,
+    );
+  });
+
+  it('reports a schema blob that does not hash to its name (loosened to accept anything)', async () => {
+    const store = await storeWithChain();
+    const blob = await schemaBlob(store);
+    await chmod(blob, 0o644);
+    await writeFile(blob, '{}');
+    const report = await verifyStore(store);
+    expect(report.problems[0]).toMatchObject({ kind: 'payload-schema', message: expect.stringMatching(/does not hash to its name/) });
+  });
+
+  it('reports a record that stops naming its schema after earlier ones did, even with its hash recomputed', async () => {
+    const store = await storeWithChain();
+    const file = join(store.root, KEY(5));
+    const record = JSON.parse(await readFile(file, 'utf8')) as { collector: { payloadSchema?: string }; hash: string };
+    delete record.collector.payloadSchema;
+    record.hash = recordHash(record as never);
+    await chmod(file, 0o644);
+    await writeFile(file, `${canonicalize(record)}\n`);
+    const report = await verifyStore(store);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ kind: 'payload-schema', seq: 5, message: expect.stringMatching(/names no payload schema, although record 0 .* did/) }),
+    ]);
   });
 });

@@ -1,46 +1,28 @@
-import { defineCollector, type JsonValue, type RecordDraft } from '../../src/collector/contract.js';
-import { Classifier } from './classify.js';
-import { optionsSchema, type CommitTrailOptions } from './options.js';
-import type { Position } from './range.js';
-import { collectRange } from './record.js';
-import { scrubCredentials } from './repository.js';
-import { locationOf, openRepository, subjectId } from './target.js';
+import { defineCollector } from '../../src/collector/contract.js';
+import { Classifier } from './judge/classify.js';
+import { rangeVerdict } from './judge/verdict.js';
+import { scrubCredentials } from './observe/credentials.js';
+import { planRange, windowEnd } from './observe/range.js';
+import { allowedSignersFile } from './observe/signatures.js';
+import { locationOf, openRepository, subjectId } from './observe/target.js';
+import { readTrail } from './observe/trail.js';
+import { readPositions } from './parse/positions.js';
+import { rangeDraft } from './record/draft.js';
+import { errorDraft } from './record/error.js';
+import { optionsSchema, type Position, payloadSchema } from './schema.js';
 
-/** The end of every repository's last range, as the newest record of the stream carries them; null when it carries none. */
-function readPositions(data: { [key: string]: JsonValue } | undefined): Record<string, Position> | null {
-  const positions = data?.positions;
-  if (typeof positions !== 'object' || positions === null || Array.isArray(positions)) return null;
-  const out: Record<string, Position> = {};
-  for (const [subject, p] of Object.entries(positions)) {
-    if (typeof p === 'object' && p !== null && !Array.isArray(p) && typeof p.commit === 'string' && typeof p.time === 'string') {
-      out[subject] = { commit: p.commit, time: p.time };
-    }
-  }
-  return out;
-}
-
-function errorDraft(subject: string, location: string, branch: string | null, err: Error, positions: Record<string, Position>): RecordDraft {
-  const message = scrubCredentials(err.message.split('\n')[0]!).slice(0, 1000);
-  return {
-    subject: { kind: 'git-repository', id: subject },
-    status: 'error',
-    summary: `The commit trail of ${location} could not be read: ${message}`,
-    findings: [{ code: 'repository-unavailable', severity: 'high', message, ref: location }],
-    data: { repository: { location, branch }, error: { message }, positions: { ...positions } as unknown as JsonValue },
-  };
-}
-
-export default defineCollector<CommitTrailOptions>({
+export default defineCollector({
   type: 'commit-trail',
   version: '1.0.0',
   description: 'Which commits AI agents made on protected branches, whether a human other than the author reviewed each, and whether commits are signed.',
   controls: ['CC8.1', 'CC6.1'],
   optionsSchema,
+  payloadSchema,
 
   async *collect(ctx) {
     const o = ctx.options;
     const classifier = new Classifier(o.agents, o.maintenanceBots);
-    const end = Math.floor((o.window?.until ? Date.parse(o.window.until) : ctx.clock.now().getTime()) / 1000);
+    const end = windowEnd(o.window, ctx.clock);
     const known = readPositions(ctx.previous?.data);
     // Every record carries every repository's position, so the newest record alone is enough to resume them all.
     const positions: Record<string, Position> = { ...known };
@@ -54,18 +36,19 @@ export default defineCollector<CommitTrailOptions>({
         const opened = await openRepository(ctx, repo);
         branch = opened.branch;
         subject = subjectId(location, branch);
-        const result = await collectRange(ctx, {
-          repo,
-          opened,
-          location,
-          subject,
-          classifier,
+        const allowedSigners = allowedSignersFile(ctx);
+        const plan = await planRange({
+          git: opened.git,
+          branch,
           end,
           previous: positions[subject],
           continuityLost: ctx.previous !== null && known === null,
+          window: o.window,
         });
-        if (result.position) positions[subject] = result.position;
-        yield { ...result.draft, data: { ...result.draft.data, positions: { ...positions } as unknown as JsonValue } };
+        const pass = await readTrail(ctx, { repo, opened, location, classifier, allowedSigners }, plan);
+        const verdict = rangeVerdict(plan, pass.totals);
+        if (plan.to) positions[subject] = plan.to;
+        yield rangeDraft(o, { location, branch, subject }, plan, pass, verdict, positions);
       } catch (err) {
         if (ctx.signal.aborted) throw err;
         ctx.log.warn({ repository: location, error: scrubCredentials((err as Error).message) }, 'repository could not be read');

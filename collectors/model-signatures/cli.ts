@@ -1,14 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadPolicy } from '../../src/model-signing/policy.js';
-import { checkModel, defaultSignaturePath } from '../../src/model-signing/check-model.js';
-import { failsModel } from '../../src/model-signing/problems.js';
-import { signModel } from '../../src/model-signing/sign-model.js';
-import { parsePrivateKey } from '../../src/signing/keys.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../../src/cli/exit-codes.js';
 import type { CommandPlugin, RunAction } from '../../src/cli/plugins.js';
 import { Progress } from '../../src/cli/progress.js';
+import { parsePrivateKey } from '../../src/signing/keys.js';
+import { signModel } from './format/sign-model.js';
+import { failsModel } from './judge/findings.js';
+import { signatureFindings } from './judge/signature-findings.js';
+import { defaultSignaturePath } from './observe/model-location.js';
+import { observeModel } from './observe/observe-model.js';
+import { loadPolicy } from './observe/signer-policy.js';
 
 export interface ModelSignOptions {
   key: string;
@@ -37,9 +39,9 @@ export async function modelSign(folder: string, opts: ModelSignOptions): Promise
   const progress = new Progress('hashing', 'bytes');
   const result = await signModel(folder, {
     privateKey: parsePrivateKey(pem, `--key ${opts.key}`),
-    ...(opts.name ? { name: opts.name } : {}),
-    ...(opts.signature ? { signaturePath: opts.signature } : {}),
-    ...(opts.ignorePaths ? { ignorePaths: opts.ignorePaths } : {}),
+    name: opts.name,
+    signaturePath: opts.signature,
+    ignorePaths: opts.ignorePaths,
     onProgress: (d, t) => progress.update(d, t),
   });
   progress.done();
@@ -52,7 +54,8 @@ function methodOf(opts: ModelVerifyOptions): 'key' | 'certificate' | 'sigstore' 
   if (chosen.length !== 1) {
     throw new CliError('give exactly one of --public-key, --certificate-chain, or --identity with --issuer', ExitCode.usage);
   }
-  if (chosen[0] === 'sigstore' && !(opts.identity && opts.issuer)) throw new CliError('keyless verification needs both --identity and --issuer', ExitCode.usage);
+  if (chosen[0] === 'sigstore' && !(opts.identity && opts.issuer))
+    throw new CliError('keyless verification needs both --identity and --issuer', ExitCode.usage);
   return chosen[0] as 'key' | 'certificate' | 'sigstore';
 }
 
@@ -62,6 +65,7 @@ export async function modelVerify(path: string, opts: ModelVerifyOptions): Promi
   const policy = await loadPolicy(
     {
       method,
+      // The options' type comes from the collector's schema, where an absent option is absent, not undefined.
       ...(opts.publicKey ? { publicKeys: opts.publicKey } : {}),
       ...(opts.certificateChain ? { certificateChain: opts.certificateChain } : {}),
       ...(opts.identity ? { identity: opts.identity } : {}),
@@ -74,20 +78,29 @@ export async function modelVerify(path: string, opts: ModelVerifyOptions): Promi
   });
   const modelPath = path.includes('://') ? path : resolve(path);
   const progress = new Progress('hashing', 'bytes');
-  const check = await checkModel(modelPath, opts.signature ?? defaultSignaturePath(modelPath), {
+  const observed = await observeModel(modelPath, opts.signature ?? defaultSignaturePath(modelPath), {
     policy,
     ignorePaths: opts.ignorePaths ?? [],
-    allowUnsignedFiles: opts.allowUnsignedFiles ?? false,
     onProgress: (d, t) => progress.update(d, t),
   });
   progress.done();
-  const ok = !check.findings.some(failsModel);
+  const findings = signatureFindings(observed, opts.allowUnsignedFiles ?? false);
+  const ok = !findings.some(failsModel);
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ ok, subjectDigest: check.manifest?.subjectDigest ?? null, signer: check.signer ?? null, files: check.fileCount, findings: check.findings }, null, 2) + '\n');
+    process.stdout.write(
+      `${JSON.stringify(
+        { ok, subjectDigest: observed.manifest?.subjectDigest ?? null, signer: observed.signer ?? null, files: observed.fileCount, findings },
+        null,
+        2,
+      )}\n`,
+    );
   } else {
-    const signer = check.signer?.keyHint ?? check.signer?.certificateSubject ?? (check.signer?.identity ? `${check.signer.identity} (${check.signer.issuer})` : 'unknown');
-    process.stdout.write(ok ? `OK: ${check.fileCount} files match the signature by ${signer}\n` : `FAILED: ${modelPath}\n`);
-    for (const f of check.findings) process.stdout.write(`  ${f.code}${f.ref ? ` ${f.ref}` : ''}: ${f.message}\n`);
+    const signer =
+      observed.signer?.keyHint ??
+      observed.signer?.certificateSubject ??
+      (observed.signer?.identity ? `${observed.signer.identity} (${observed.signer.issuer})` : 'unknown');
+    process.stdout.write(ok ? `OK: ${observed.fileCount} files match the signature by ${signer}\n` : `FAILED: ${modelPath}\n`);
+    for (const f of findings) process.stdout.write(`  ${f.code}${f.ref ? ` ${f.ref}` : ''}: ${f.message}\n`);
   }
   return ok ? ExitCode.ok : ExitCode.verifyProblems;
 }

@@ -6,9 +6,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDemoRepository } from '../../dist/collectors/commit-trail/demo/repository.js';
+import { signModel } from '../../dist/collectors/model-signatures/format/sign-model.js';
 import { generateP256, parsePrivateKey } from '../../dist/src/signing/keys.js';
-import { signModel } from '../../dist/src/model-signing/sign-model.js';
-import { buildDemoRepository } from '../../dist/collectors/commit-trail/demo-repo.js';
 
 const root = fileURLToPath(new URL('../../.demo/', import.meta.url));
 
@@ -40,6 +40,11 @@ const ranker = await signModel(tampered, { privateKey: release });
 await writeFile(join(tampered, 'weights.bin'), 'tampered weights '.repeat(4096));
 await writeFile(
   join(root, 'approved-models.yaml'),
-  [good, ranker].map((m, i) => `- { name: ${i ? 'ranker' : 'fraud-detector'}, version: "1", digest: "sha256:${m.subjectDigest}", approvedBy: ml-release-board@example.com, approvedAt: "2026-11-01T09:00:00Z" }`).join('\n') + '\n',
+  `${[good, ranker]
+    .map(
+      (m, i) =>
+        `- { name: ${i ? 'ranker' : 'fraud-detector'}, version: "1", digest: "sha256:${m.subjectDigest}", approvedBy: ml-release-board@example.com, approvedAt: "2026-11-01T09:00:00Z" }`,
+    )
+    .join('\n')}\n`,
 );
 await buildDemoRepository(join(root, 'repo'));

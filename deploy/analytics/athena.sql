@@ -31,7 +31,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS evidence_records (
   `seq`         bigint,
   `prev`        string,
   `observedat`  string,
-  `collector`   struct<`type`:string, `version`:string>,
+  `collector`   struct<`type`:string, `version`:string, `payloadschema`:string>,
   `controls`    array<string>,
   `subject`     struct<`kind`:string, `id`:string>,
   `status`      string,

@@ -1,6 +1,6 @@
-import type { EvidenceStore } from '../store/types.js';
-import { streamPrefix } from '../store/layout.js';
 import type { EvidenceRecord } from '../record/types.js';
+import { streamPrefix } from '../store/layout.js';
+import type { EvidenceStore } from '../store/types.js';
 
 async function matching(items: AsyncIterable<string>, accept: (item: string) => boolean): Promise<string[]> {
   const found: string[] = [];

@@ -1,5 +1,5 @@
+import { type BuildInput, buildRecord } from '../record/build.js';
 import { canonicalize } from '../record/canonical-json.js';
-import { buildRecord, type BuildInput } from '../record/build.js';
 import type { EvidenceRecord } from '../record/types.js';
 import { validateRecord } from '../record/validate.js';
 import { recordKey } from '../store/layout.js';
@@ -8,14 +8,17 @@ import { readHead, readLastCollected, writtenByAgent } from './head.js';
 
 export class InvalidRecordError extends Error {
   override name = 'InvalidRecordError';
-  constructor(readonly stream: string, readonly problems: string[]) {
+  constructor(
+    readonly stream: string,
+    readonly problems: string[],
+  ) {
     super(`record for ${stream} does not match the record schema: ${problems.join('; ')}`);
   }
 }
 
 /** The serialised form of a record in every store: RFC 8785 canonical JSON and a newline. */
 export function recordBytes(record: EvidenceRecord): Buffer {
-  return Buffer.from(canonicalize(record) + '\n', 'utf8');
+  return Buffer.from(`${canonicalize(record)}\n`, 'utf8');
 }
 
 /**

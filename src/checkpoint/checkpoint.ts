@@ -1,4 +1,4 @@
-import { sha256Hex, HASH_PREFIX } from '../record/hash.js';
+import { HASH_PREFIX, sha256Hex } from '../record/hash.js';
 
 export const CHECKPOINT_SCHEMA = 'evidence-agent/checkpoint/v1';
 export const CHECKPOINT_PAYLOAD_TYPE = 'application/vnd.evidence-agent.checkpoint+json';

@@ -3,7 +3,16 @@ import { canonicalize } from '../record/canonical-json.js';
 import type { BundleSigner } from '../signing/sign.js';
 import { RECORDS_PREFIX } from '../store/layout.js';
 import type { EvidenceStore } from '../store/types.js';
-import { CHECKPOINT_PAYLOAD_TYPE, CHECKPOINT_SCHEMA, CHECKPOINTS_PREFIX, checkpointKey, payloadHash, readPayload, type Checkpoint, type StreamHead } from './checkpoint.js';
+import {
+  CHECKPOINT_PAYLOAD_TYPE,
+  CHECKPOINT_SCHEMA,
+  CHECKPOINTS_PREFIX,
+  type Checkpoint,
+  checkpointKey,
+  payloadHash,
+  readPayload,
+  type StreamHead,
+} from './checkpoint.js';
 
 async function lastKey(store: EvidenceStore, prefix: string): Promise<string | undefined> {
   let last: string | undefined;
@@ -63,6 +72,6 @@ export async function writeCheckpoint(
   };
   const bundle = await signer.sign(Buffer.from(canonicalize(checkpoint), 'utf8'), CHECKPOINT_PAYLOAD_TYPE);
   const key = checkpointKey(agentId, seq);
-  await store.put(key, Buffer.from(JSON.stringify(bundle) + '\n', 'utf8'));
+  await store.put(key, Buffer.from(`${JSON.stringify(bundle)}\n`, 'utf8'));
   return { key, checkpoint };
 }

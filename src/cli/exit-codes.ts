@@ -12,7 +12,10 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 /** An error that carries the exit code the CLI should end with. */
 export class CliError extends Error {
   override name = 'CliError';
-  constructor(message: string, readonly exitCode: ExitCodeValue) {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue,
+  ) {
     super(message);
   }
 }

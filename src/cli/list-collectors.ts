@@ -1,4 +1,4 @@
-import { loadCollector, type CollectorCatalog } from '../collector/registry.js';
+import { type CollectorCatalog, loadCollector } from '../collector/registry.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { formatTable } from './table.js';
 
@@ -8,8 +8,11 @@ export async function listCollectors(opts: { json?: boolean }, catalog: Collecto
   const rows = collectors.map((c) => ({ type: c.type, version: c.version, controls: [...c.controls], description: c.description ?? '' }));
   process.stdout.write(
     opts.json
-      ? JSON.stringify(rows, null, 2) + '\n'
-      : formatTable(['TYPE', 'VERSION', 'CONTROLS', 'DESCRIPTION'], rows.map((r) => [r.type, r.version, r.controls.join(','), r.description])) + '\n',
+      ? `${JSON.stringify(rows, null, 2)}\n`
+      : `${formatTable(
+          ['TYPE', 'VERSION', 'CONTROLS', 'DESCRIPTION'],
+          rows.map((r) => [r.type, r.version, r.controls.join(','), r.description]),
+        )}\n`,
   );
   return ExitCode.ok;
 }

@@ -1,12 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../config/errors.js';
 import { CollectorLoadError } from '../collector/registry.js';
+import { ConfigError } from '../config/errors.js';
+import { createLogger } from '../log.js';
+import { AGENT_VERSION } from '../package-root.js';
 import { SigningKeyError } from '../signing/keys.js';
 import { StorePreflightError } from '../store/types.js';
-import { createLogger, type Logger } from '../log.js';
-import { AGENT_VERSION } from '../package-root.js';
-import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { daemon } from './daemon.js';
+import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { keygen } from './keygen.js';
 import { listCollectors } from './list-collectors.js';
 import type { AgentPlugins, RunAction } from './plugins.js';
@@ -68,7 +68,8 @@ function program(plugins: AgentPlugins, run: RunAction): Command {
 
 function exitCodeOf(err: unknown): ExitCodeValue {
   if (err instanceof CliError) return err.exitCode;
-  if (err instanceof ConfigError || err instanceof CollectorLoadError || err instanceof StorePreflightError || err instanceof SigningKeyError) return ExitCode.usage;
+  if (err instanceof ConfigError || err instanceof CollectorLoadError || err instanceof StorePreflightError || err instanceof SigningKeyError)
+    return ExitCode.usage;
   return ExitCode.runtime;
 }
 

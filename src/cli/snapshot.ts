@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
+import { prepareCollectors } from '../agent/collectors.js';
+import { writeCheckpoint } from '../checkpoint/write.js';
 import type { CollectorCatalog } from '../collector/registry.js';
 import { runCollectors } from '../collector/runner.js';
-import { prepareCollectors } from '../config/collectors.js';
 import { configPathFrom, loadConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { AGENT_VERSION } from '../package-root.js';
 import type { EvidenceRecord } from '../record/types.js';
-import { writeCheckpoint } from '../checkpoint/write.js';
 import { signerFromConfig } from '../signing/from-config.js';
 import { openStore } from '../store/open.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
@@ -34,23 +34,23 @@ export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog,
   let finished = 0;
   try {
     const outcomes = await runCollectors(instances, {
-        store,
-        agent: { id: config.agent.id, version: AGENT_VERSION, host: hostname(), configSha256: config.sha256 },
-        clock: { now: () => new Date() },
-        log,
-        configDir: config.dir,
-        concurrency: config.runner.concurrency,
-        onRecord: (record) => {
-          seen.push(record.status);
-          if (opts.json) process.stdout.write(JSON.stringify(record) + '\n');
-          else rows.push([record.stream, `${record.subject.kind}:${record.subject.id}`, record.status, String(record.findings.length)]);
-        },
-        onCollectorDone: () => progress.update(++finished, instances.length),
+      store,
+      agent: { id: config.agent.id, version: AGENT_VERSION, host: hostname(), configSha256: config.sha256 },
+      clock: { now: () => new Date() },
+      log,
+      configDir: config.dir,
+      concurrency: config.runner.concurrency,
+      onRecord: (record) => {
+        seen.push(record.status);
+        if (opts.json) process.stdout.write(`${JSON.stringify(record)}\n`);
+        else rows.push([record.stream, `${record.subject.kind}:${record.subject.id}`, record.status, String(record.findings.length)]);
+      },
+      onCollectorDone: () => progress.update(++finished, instances.length),
     });
     progress.done();
     if (!opts.json) {
       rows.sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
-      process.stdout.write(formatTable(['STREAM', 'SUBJECT', 'STATUS', 'FINDINGS'], rows) + '\n');
+      process.stdout.write(`${formatTable(['STREAM', 'SUBJECT', 'STATUS', 'FINDINGS'], rows)}\n`);
       process.stdout.write(`${seen.length} records written to ${store.url}\n`);
     }
     const failures = outcomes.filter((o) => o.storeFailure).map((o) => `${o.stream}: evidence not written: ${o.storeFailure}`);
@@ -69,7 +69,7 @@ export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog,
       );
     }
     if (failures.length > 0) {
-      throw new CliError(failures.join('\n') + '\nCheck the store and run the snapshot again; chains continue where they stopped.', ExitCode.runtime);
+      throw new CliError(`${failures.join('\n')}\nCheck the store and run the snapshot again; chains continue where they stopped.`, ExitCode.runtime);
     }
   } finally {
     await store.close();

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { parsePublicKey } from '../signing/keys.js';
 import { configPathFrom, loadConfig, type StoreSettings } from '../config/load.js';
 import type { Logger } from '../log.js';
+import { parsePublicKey } from '../signing/keys.js';
 import { openStore } from '../store/open.js';
-import { verifyStore, type VerifyReport } from '../verify/verify.js';
+import { type VerifyReport, verifyStore } from '../verify/verify.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { Progress } from './progress.js';
 import { formatTable } from './table.js';
@@ -26,9 +26,7 @@ function parseTime(value: string | undefined, flag: string, endOfDay: boolean): 
 }
 
 function render(report: VerifyReport): string {
-  const lines = [
-    `Verified ${report.store}: ${report.records} records in ${report.streams.length} streams, ${report.attachments} attachments.`,
-  ];
+  const lines = [`Verified ${report.store}: ${report.records} records in ${report.streams.length} streams, ${report.attachments} attachments.`];
   if (report.streams.length > 0) {
     lines.push(
       formatTable(
@@ -59,7 +57,7 @@ function render(report: VerifyReport): string {
     lines.push(`PROBLEMS (${report.problems.length}):`);
     for (const p of report.problems) lines.push(`  ${p.kind}  ${p.key}  ${p.message}`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 async function storeSettings(opts: VerifyCliOptions): Promise<{ settings: StoreSettings; baseDir: string }> {
@@ -84,10 +82,10 @@ export async function verify(opts: VerifyCliOptions, log: Logger): Promise<ExitC
   const store = await openStore(settings, baseDir, { log, mode: 'read' });
   const progress = new Progress('verifying');
   try {
-    const report = await verifyStore(store, { from, to, ...(trustedKey ? { trustedKey } : {}), onProgress: (d, t) => progress.update(d, t) });
+    const report = await verifyStore(store, { from, to, trustedKey, onProgress: (d, t) => progress.update(d, t) });
     progress.done();
     log.info({ records: report.records, problems: report.problems.length }, 'verify finished');
-    process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : render(report));
+    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
     return report.ok ? ExitCode.ok : ExitCode.verifyProblems;
   } finally {
     await store.close();

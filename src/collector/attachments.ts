@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Attachment } from '../record/types.js';
 import { blobKey } from '../store/layout.js';
 import type { EvidenceStore, StagedObject } from '../store/types.js';
-import type { Attachment } from '../record/types.js';
 import type { AttachmentInput } from './contract.js';
 
 /**

@@ -1,15 +1,21 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { StreamWriters, type StreamWriter } from '../chain/stream-writer.js';
+import { type StreamWriter, StreamWriters } from '../chain/stream-writer.js';
+import { readJsonSchema } from '../json-schema.js';
+import { packagePath } from '../package-root.js';
 import type { AgentInfo, EvidenceRecord, RecordDraft, RecordStatus } from '../record/types.js';
-import { StoreError, type EvidenceStore } from '../store/types.js';
+import { type EvidenceStore, StoreError } from '../store/types.js';
 import { storeAttachment } from './attachments.js';
-import type { Clock, Collector, CollectorContext, RouteRegistry } from './contract.js';
+import type { Clock, Collector, CollectorContext, InstanceContext } from './contract.js';
+import { ensureSchemaStored, PayloadSchemaError, type StoredSchema, storedSchema } from './payload-schema.js';
+
+/** A collector of any option and payload types, as the runner holds it. */
+export type AnyCollector = Collector<unknown, unknown>;
 
 /** One configured use of a collector. */
 export interface CollectorInstance {
   id: string;
-  collector: Collector;
+  collector: AnyCollector;
   options: unknown;
   controls: readonly string[];
   timeoutMs: number;
@@ -22,13 +28,11 @@ export interface RunEnvironment {
   log: Logger;
   configDir: string;
   concurrency: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   onRecord?: (record: EvidenceRecord) => void;
   onCollectorDone?: (outcome: RunOutcome) => void;
   /** Writers shared across runs (the daemon); a snapshot opens its own. */
   writers?: StreamWriters;
-  /** The daemon's HTTP server, offered to collectors as `ctx.http`. */
-  routes?: RouteRegistry;
 }
 
 export interface RunOutcome {
@@ -47,6 +51,16 @@ class CollectorTimeout extends Error {
 }
 
 const MAX_MESSAGE = 2000;
+
+/** The subject kind of the agent's own records about a stream; a collector may not claim it. */
+export const AGENT_SUBJECT_KIND = 'collector';
+
+/** The schema of the agent's own records (a failed, skipped or missed run), published in evidence-schema/. */
+const AGENT_NOTICE_SCHEMA = storedSchema(readJsonSchema(packagePath('evidence-schema', 'v1', 'agent-notice.schema.json')));
+
+class ReservedSubjectError extends Error {
+  override name = 'ReservedSubjectError';
+}
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason as Error);
@@ -70,7 +84,7 @@ function failureDraft(instance: CollectorInstance, err: Error, written: number):
   const timedOut = err instanceof CollectorTimeout;
   const message = (err.message || String(err)).slice(0, MAX_MESSAGE);
   return {
-    subject: { kind: 'collector', id: instance.id },
+    subject: { kind: AGENT_SUBJECT_KIND, id: instance.id },
     status: 'error',
     summary: timedOut
       ? `Collector ${instance.id} (${instance.collector.type}) timed out after ${instance.timeoutMs / 1000} s; evidence for this run is incomplete.`
@@ -80,20 +94,61 @@ function failureDraft(instance: CollectorInstance, err: Error, written: number):
   };
 }
 
-/** Completes a draft with the collector's identity, the agent and the time, at the next position of its stream. */
-function appendDraft(writer: StreamWriter, instance: CollectorInstance, draft: RecordDraft, env: RunEnvironment, controls?: readonly string[]): Promise<EvidenceRecord> {
+/**
+ * Completes a draft with the collector's identity, the schema its data was
+ * written under, the agent and the time, at the next position of its stream.
+ * The schema is stored before the first record that names it.
+ */
+async function appendDraft(
+  writer: StreamWriter,
+  instance: CollectorInstance,
+  draft: RecordDraft<unknown>,
+  schema: StoredSchema,
+  env: RunEnvironment,
+  controls?: readonly string[],
+): Promise<EvidenceRecord> {
+  const problems = schema.check(draft.data ?? {});
+  if (problems.length > 0) {
+    throw new PayloadSchemaError(
+      `a ${draft.status} record about ${draft.subject.kind} ${draft.subject.id} does not match the payload schema: ${problems.join('; ')}`,
+    );
+  }
+  await ensureSchemaStored(env.store, schema);
   return writer.append({
     draft,
-    collector: { type: instance.collector.type, version: instance.collector.version },
+    collector: { type: instance.collector.type, version: instance.collector.version, payloadSchema: schema.ref },
     controls: controls ?? instance.controls,
     agent: env.agent,
     observedAt: env.clock.now(),
   });
 }
 
+/** A draft the collector yields, checked against its declaration before it is written. */
+function collectedDraft(_instance: CollectorInstance, draft: RecordDraft<unknown>): RecordDraft<unknown> {
+  if (draft.subject?.kind === AGENT_SUBJECT_KIND) {
+    throw new ReservedSubjectError(
+      `it yielded a record with subject kind "${AGENT_SUBJECT_KIND}", which is reserved for the agent's own records; use a kind that names what the evidence is about`,
+    );
+  }
+  return draft;
+}
+
+/** What both a run's and the daemon's start context say about a configured collector. */
+export function instanceContext(instance: CollectorInstance, env: Pick<RunEnvironment, 'agent' | 'log' | 'clock' | 'configDir'>): InstanceContext {
+  return {
+    id: instance.id,
+    stream: `${env.agent.id}/${instance.id}`,
+    options: instance.options,
+    log: env.log.child({ collector: instance.id, type: instance.collector.type }),
+    clock: env.clock,
+    configDir: env.configDir,
+    resolvePath: (p) => (isAbsolute(p) ? p : resolve(env.configDir, p)),
+  };
+}
+
 async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise<RunOutcome> {
-  const stream = `${env.agent.id}/${instance.id}`;
-  const log = env.log.child({ collector: instance.id, type: instance.collector.type });
+  const base = instanceContext(instance, env);
+  const { stream, log } = base;
   const outcome: RunOutcome = { id: instance.id, stream, written: 0, statuses: { pass: 0, fail: 0, error: 0, info: 0 }, head: null };
   let writer: StreamWriter;
   try {
@@ -106,10 +161,12 @@ async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise
   const timeout = AbortSignal.timeout(instance.timeoutMs);
   const signal = env.signal ? AbortSignal.any([env.signal, timeout]) : timeout;
   const runSignal = new AbortController();
-  signal.addEventListener('abort', () => runSignal.abort(timeout.aborted ? new CollectorTimeout(`no result within ${instance.timeoutMs} ms`) : signal.reason), { once: true });
+  signal.addEventListener('abort', () => runSignal.abort(timeout.aborted ? new CollectorTimeout(`no result within ${instance.timeoutMs} ms`) : signal.reason), {
+    once: true,
+  });
 
-  const write = async (draft: RecordDraft, controls?: readonly string[]) => {
-    const record = await appendDraft(writer, instance, draft, env, controls);
+  const write = async (draft: RecordDraft<unknown>, schema: StoredSchema, controls?: readonly string[]) => {
+    const record = await appendDraft(writer, instance, draft, schema, env, controls);
     outcome.written++;
     outcome.statuses[record.status]++;
     outcome.head = { seq: record.seq, hash: record.hash };
@@ -117,28 +174,22 @@ async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise
   };
 
   const ctx: CollectorContext = {
-    id: instance.id,
-    stream,
-    options: instance.options,
+    ...base,
     controls: instance.controls,
-    log,
-    clock: env.clock,
     signal: runSignal.signal,
-    configDir: env.configDir,
-    resolvePath: (p) => (isAbsolute(p) ? p : resolve(env.configDir, p)),
     attach: (input) => storeAttachment(env.store, input, runSignal.signal),
     describeStore: async () => ({ url: env.store.url, ...(await env.store.describe()) }),
-    ...(env.routes ? { http: env.routes } : {}),
     previous: writer.lastCollected,
   };
 
-  let iterator: AsyncIterator<RecordDraft> | undefined;
+  let iterator: AsyncIterator<RecordDraft<unknown>> | undefined;
   try {
+    const schema = storedSchema(instance.collector.payloadSchema);
     iterator = instance.collector.collect(ctx)[Symbol.asyncIterator]();
     for (;;) {
       const next = await abortable(iterator.next(), runSignal.signal);
       if (next.done) break;
-      await write(next.value);
+      await write(collectedDraft(instance, next.value), schema);
     }
     log.info({ records: outcome.written }, 'collector finished');
   } catch (caught) {
@@ -152,7 +203,7 @@ async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise
     void iterator?.return?.()?.catch(() => undefined);
     log.error({ err }, 'collector failed');
     try {
-      await write(failureDraft(instance, err, outcome.written), instance.controls);
+      await write(failureDraft(instance, err, outcome.written), AGENT_NOTICE_SCHEMA, instance.controls);
     } catch (writeErr) {
       outcome.storeFailure = (writeErr as Error).message;
       log.error({ err: writeErr }, 'cannot record the collector failure');
@@ -167,7 +218,7 @@ async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise
  */
 export async function writeNotice(instance: CollectorInstance, draft: RecordDraft, env: RunEnvironment): Promise<EvidenceRecord> {
   const writer = await (env.writers ?? new StreamWriters(env.store)).get(`${env.agent.id}/${instance.id}`);
-  const record = await appendDraft(writer, instance, draft, env);
+  const record = await appendDraft(writer, instance, draft, AGENT_NOTICE_SCHEMA, env);
   env.onRecord?.(record);
   return record;
 }

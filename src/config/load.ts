@@ -3,43 +3,20 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { createAjv, readJsonSchema, schemaProblems, type PathSegment } from '../json-schema.js';
-import { packagePath } from '../package-root.js';
+import { createAjv, type PathSegment, schemaProblems } from '../json-schema.js';
+import type { SigningSettings } from '../signing/settings.js';
+import type { StoreSettings } from '../store/settings.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { interpolateEnv } from './interpolate.js';
+import { type CollectorEntry, configSchema, type RawConfig } from './schema.js';
 import { lineOf } from './yaml-locator.js';
+
+export type { CollectorEntry, SigningSettings, StoreSettings };
 
 export const DEFAULT_CONFIG_FILE = 'evidence-agent.yaml';
 export const DEFAULT_TIMEOUT_SECONDS = 300;
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_LISTEN = '127.0.0.1:9464';
-
-export interface CollectorEntry {
-  id: string;
-  use: string;
-  controls?: string[];
-  timeoutSeconds?: number;
-  options?: Record<string, unknown>;
-  schedule?: string;
-  timezone?: string;
-  jitterSeconds?: number;
-}
-
-export interface StoreSettings {
-  url: string;
-  s3?: { region?: string; endpoint?: string; forcePathStyle?: boolean };
-  gcs?: { projectId?: string; apiEndpoint?: string };
-  retention?: { mode?: 'COMPLIANCE'; days?: number; perObject?: boolean };
-  spool?: string;
-  allowMutable?: boolean;
-  retries?: number;
-}
-
-export interface SigningSettings {
-  key?: string;
-  keyEnv?: string;
-  keyless?: { identityTokenEnv: string; fulcioURL?: string; rekorURL?: string };
-}
 
 export interface AgentConfig {
   file: string;
@@ -56,23 +33,18 @@ export interface AgentConfig {
   lineOf(path: readonly PathSegment[]): number | undefined;
 }
 
-const validateConfig = createAjv().compile(readJsonSchema(packagePath('config', 'config.schema.json')));
+const validateConfig = createAjv().compile(configSchema);
 
 export function configPathFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return resolve(flag ?? env.EVIDENCE_AGENT_CONFIG ?? DEFAULT_CONFIG_FILE);
 }
 
 function defaultAgentId(): string {
-  return hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'agent';
-}
-
-interface RawConfig {
-  agent?: { id?: string };
-  store?: StoreSettings;
-  signing?: SigningSettings;
-  server?: { listen?: string };
-  runner?: { concurrency?: number };
-  collectors: CollectorEntry[];
+  return (
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '') || 'agent'
+  );
 }
 
 /** Reads, interpolates and validates a YAML config; every problem names the file, line and key. */
@@ -91,7 +63,11 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((e) => ({ path: [], line: e.linePos?.[0].line, message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` })),
+      doc.errors.map((e) => ({
+        path: [],
+        line: e.linePos?.[0].line,
+        message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      })),
     );
   }
   const locate = (p: readonly PathSegment[]) => lineOf(doc, counter, p);
@@ -102,11 +78,16 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
     const seen = new Map<string, number>();
     (value as RawConfig).collectors.forEach((c, i) => {
       const first = seen.get(c.id);
-      if (first !== undefined) problems.push({ path: ['collectors', i, 'id'], message: `"${c.id}" is already the id of collectors[${first}]; ids must be unique` });
+      if (first !== undefined)
+        problems.push({ path: ['collectors', i, 'id'], message: `"${c.id}" is already the id of collectors[${first}]; ids must be unique` });
       seen.set(c.id, i);
     });
   }
-  if (problems.length > 0) throw new ConfigError(file, problems.map((p) => ({ ...p, line: p.line ?? locate(p.path) })));
+  if (problems.length > 0)
+    throw new ConfigError(
+      file,
+      problems.map((p) => ({ ...p, line: p.line ?? locate(p.path) })),
+    );
 
   const raw = value as RawConfig;
   return {

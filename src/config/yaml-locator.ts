@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
 import type { PathSegment } from '../json-schema.js';
 
 /** Finds the line of the deepest node along a path; a key's own line when the path ends at a key. */

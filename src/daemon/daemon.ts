@@ -1,22 +1,23 @@
 import { hostname } from 'node:os';
+import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
+import { prepareCollectors } from '../agent/collectors.js';
 import { StreamWriters } from '../chain/stream-writer.js';
 import { writeCheckpoint } from '../checkpoint/write.js';
-import type { Clock, RouteRegistry } from '../collector/contract.js';
+import type { Clock } from '../collector/contract.js';
 import type { CollectorCatalog } from '../collector/registry.js';
-import { runCollectors, writeNotice, type CollectorInstance, type RunEnvironment } from '../collector/runner.js';
-import { prepareCollectors } from '../config/collectors.js';
+import { type CollectorInstance, type RunEnvironment, runCollectors, writeNotice } from '../collector/runner.js';
 import { ConfigError, type ConfigProblem } from '../config/errors.js';
-import { loadConfig, type AgentConfig, type CollectorEntry } from '../config/load.js';
+import { type AgentConfig, type CollectorEntry, loadConfig } from '../config/load.js';
 import { AGENT_VERSION } from '../package-root.js';
-import type { BundleSigner } from '../signing/sign.js';
 import { signerFromConfig } from '../signing/from-config.js';
+import type { BundleSigner } from '../signing/sign.js';
 import { openStore } from '../store/open.js';
 import type { EvidenceStore } from '../store/types.js';
 import { DaemonServer } from './http-server.js';
+import { CollectorLifecycles } from './lifecycle.js';
 import { DaemonMetrics } from './metrics.js';
 import { countMissedRuns } from './missed-runs.js';
-import type { ScheduledTask } from 'node-cron';
 
 interface Scheduled {
   instance: CollectorInstance;
@@ -25,6 +26,7 @@ interface Scheduled {
 
 interface Loaded {
   config: AgentConfig;
+  instances: CollectorInstance[];
   scheduled: Scheduled[];
 }
 
@@ -43,17 +45,26 @@ async function loadForDaemon(path: string, catalog: CollectorCatalog): Promise<L
   const config = await loadConfig(path);
   const instances = await prepareCollectors(config, catalog);
   const cron = await import('node-cron');
-  const problem = (i: number, key: string, message: string): ConfigProblem => ({ path: ['collectors', i, key], line: config.lineOf(['collectors', i, key]), message });
+  const problem = (i: number, key: string, message: string): ConfigProblem => ({
+    path: ['collectors', i, key],
+    line: config.lineOf(['collectors', i, key]),
+    message,
+  });
   const problems = config.collectors.flatMap((entry, i) => [
     ...(entry.schedule === undefined || cron.validate(entry.schedule) ? [] : [problem(i, 'schedule', `"${entry.schedule}" is not a cron expression`)]),
-    ...(entry.timezone === undefined || isTimeZone(entry.timezone) ? [] : [problem(i, 'timezone', `"${entry.timezone}" is not a time zone; use an IANA name such as Europe/Paris`)]),
+    ...(entry.timezone === undefined || isTimeZone(entry.timezone)
+      ? []
+      : [problem(i, 'timezone', `"${entry.timezone}" is not a time zone; use an IANA name such as Europe/Paris`)]),
   ]);
   if (problems.length > 0) throw new ConfigError(config.file, problems);
   const scheduled = config.collectors.flatMap((entry) =>
     entry.schedule ? [{ entry: entry as Scheduled['entry'], instance: instances.find((i) => i.id === entry.id)! }] : [],
   );
-  return { config, scheduled };
+  return { config, instances, scheduled };
 }
+
+/** How long the collectors of a replaced config get to close on a reload. */
+const RELOAD_CLOSE_MS = 5000;
 
 export interface DaemonOptions {
   configPath: string;
@@ -73,6 +84,7 @@ export class Daemon {
   private writers!: StreamWriters;
   private signer: BundleSigner | null = null;
   private tasks: ScheduledTask[] = [];
+  private lifecycles: CollectorLifecycles | undefined;
   private readonly running = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
   private checkpoints: Promise<unknown> = Promise.resolve();
@@ -97,10 +109,6 @@ export class Daemon {
     );
   }
 
-  get routes(): RouteRegistry {
-    return this.server;
-  }
-
   private environment(): RunEnvironment {
     const { config } = this.loaded;
     return {
@@ -112,7 +120,6 @@ export class Daemon {
       concurrency: 1,
       signal: this.abort.signal,
       writers: this.writers,
-      routes: this.server,
     };
   }
 
@@ -124,6 +131,7 @@ export class Daemon {
     this.store = await openStore(config.store, config.dir, { log: this.log, mode: 'write' });
     this.writers = new StreamWriters(this.store);
     await this.recordMissedRuns();
+    this.lifecycles = await CollectorLifecycles.start(this.loaded.instances, this.server, this.environment());
     await this.replaceTasks(this.loaded.scheduled);
     this.started = true;
     this.log.info({ listen: `${address.host}:${address.port}`, collectors: this.loaded.scheduled.map((s) => s.entry.id) }, 'daemon started');
@@ -178,7 +186,15 @@ export class Daemon {
           subject: { kind: 'collector', id: entry.id },
           status: 'info',
           summary: `${count}${capped ? ' or more' : ''} scheduled runs of ${entry.id} were missed between ${last.observedAt} and ${now.toISOString()} while the agent was not running.`,
-          data: { notice: 'missed-runs', from: last.observedAt, to: now.toISOString(), missedRuns: count, capped, schedule: entry.schedule, timezone: entry.timezone ?? 'UTC' },
+          data: {
+            notice: 'missed-runs',
+            from: last.observedAt,
+            to: now.toISOString(),
+            missedRuns: count,
+            capped,
+            schedule: entry.schedule,
+            timezone: entry.timezone ?? 'UTC',
+          },
         },
         env,
       );
@@ -284,6 +300,9 @@ export class Daemon {
       this.log.error({ err }, 'new schedule did not start; keeping the running one');
       return false;
     }
+    // The old instances let go of what they held (routes, receivers) before the new ones take it.
+    await this.lifecycles?.close(RELOAD_CLOSE_MS);
+    this.lifecycles = await CollectorLifecycles.start(next.instances, this.server, this.environment());
     this.log.info({ collectors: next.scheduled.map((s) => s.entry.id) }, 'config reloaded');
     return true;
   }
@@ -294,6 +313,8 @@ export class Daemon {
     // A reload under way would start its tasks after these are destroyed.
     await this.reloads;
     await Promise.all(this.tasks.map((t) => t.destroy()));
+    // Receivers stop taking work while the runs in flight finish, within the same grace period.
+    const closed = this.lifecycles?.close(graceMs);
     const inFlight = Promise.allSettled([...this.running.values()]);
     const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
     if ((await Promise.race([inFlight.then(() => 'done'), timer])) !== 'done') {
@@ -301,6 +322,7 @@ export class Daemon {
       this.abort.abort(new Error('the agent is shutting down'));
       await Promise.race([inFlight, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     }
+    await closed;
     await this.checkpoints;
     await this.store?.flush?.().catch((err: unknown) => this.log.error({ err }, 'spool not flushed'));
     await this.server.close();

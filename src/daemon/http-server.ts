@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import type { RouteHandler, RouteRegistry } from '../collector/contract.js';
 
-
 export interface HealthSource {
   ready(): boolean;
   metrics(): Promise<{ contentType: string; body: string }>;
@@ -13,8 +12,19 @@ function parseListen(listen: string): { host: string; port: number } {
   return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) };
 }
 
-/** /healthz (process alive), /readyz (store checked, scheduler running), /metrics, and mounted routes. */
-export class DaemonServer implements RouteRegistry {
+export class RouteError extends Error {
+  override name = 'RouteError';
+}
+
+const ROUTE_PATH = /^(\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/;
+
+/** The path prefix of one collector's routes. */
+export function collectorRoutePrefix(collectorId: string): string {
+  return `/collectors/${collectorId}`;
+}
+
+/** /healthz (process alive), /readyz (store checked, scheduler running), /metrics, and the routes collectors mount. */
+export class DaemonServer {
   private readonly routes = new Map<string, RouteHandler>();
   private server: Server | undefined;
 
@@ -23,8 +33,27 @@ export class DaemonServer implements RouteRegistry {
     private readonly log: Logger,
   ) {}
 
-  route(method: string, path: string, handler: RouteHandler): void {
-    this.routes.set(`${method.toUpperCase()} ${path}`, handler);
+  /**
+   * The routes of one collector, all under `/collectors/<id>`: ids are unique
+   * in a config, so two collectors never take the same route.
+   */
+  routesFor(collectorId: string): RouteRegistry {
+    const prefix = collectorRoutePrefix(collectorId);
+    return {
+      route: (method, path, handler) => {
+        if (!ROUTE_PATH.test(path))
+          throw new RouteError(`collector ${collectorId}: route path "${path}" must start with / and hold no spaces, queries or empty segments`);
+        const key = `${method.toUpperCase()} ${prefix}${path}`;
+        if (this.routes.has(key)) throw new RouteError(`collector ${collectorId}: ${key} is already mounted`);
+        this.routes.set(key, handler);
+      },
+    };
+  }
+
+  /** Removes every route of a collector (on reload or shutdown). */
+  unmount(collectorId: string): void {
+    const prefix = `${collectorRoutePrefix(collectorId)}/`;
+    for (const key of [...this.routes.keys()]) if (key.slice(key.indexOf(' ') + 1).startsWith(prefix)) this.routes.delete(key);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -3,8 +3,18 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 /** The daemon's Prometheus metrics, in a registry of its own (no global state). */
 export class DaemonMetrics {
   readonly registry = new Registry();
-  readonly runs = new Counter({ name: 'evidence_agent_runs_total', help: 'Collector runs, by outcome.', labelNames: ['collector', 'status'], registers: [this.registry] });
-  readonly records = new Counter({ name: 'evidence_agent_records_written_total', help: 'Evidence records written.', labelNames: ['collector'], registers: [this.registry] });
+  readonly runs = new Counter({
+    name: 'evidence_agent_runs_total',
+    help: 'Collector runs, by outcome.',
+    labelNames: ['collector', 'status'],
+    registers: [this.registry],
+  });
+  readonly records = new Counter({
+    name: 'evidence_agent_records_written_total',
+    help: 'Evidence records written.',
+    labelNames: ['collector'],
+    registers: [this.registry],
+  });
   readonly lastSuccess = new Gauge({
     name: 'evidence_agent_last_success_timestamp_seconds',
     help: 'Unix time of the last run that wrote its evidence.',

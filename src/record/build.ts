@@ -1,6 +1,6 @@
 import { monotonicFactory } from 'ulid';
 import { recordHash } from './hash.js';
-import { RECORD_SCHEMA_ID, type AgentInfo, type EvidenceRecord, type RecordDraft, type StorageNote } from './types.js';
+import { type AgentInfo, type CollectorRef, type EvidenceRecord, type JsonObject, RECORD_SCHEMA_ID, type RecordDraft, type StorageNote } from './types.js';
 
 const nextId = monotonicFactory();
 
@@ -10,15 +10,16 @@ export interface ChainPosition {
 }
 
 export interface BuildInput {
-  draft: RecordDraft;
+  /** Its data has been checked against the schema `collector.payloadSchema` names; canonicalisation refuses what is not JSON. */
+  draft: RecordDraft<unknown>;
   stream: string;
   /** The stream's previous record, or null for its first. */
   previous: ChainPosition | null;
-  collector: { type: string; version: string };
+  collector: CollectorRef;
   controls: readonly string[];
   agent: AgentInfo;
   observedAt: Date;
-  storage?: StorageNote;
+  storage?: StorageNote | undefined;
 }
 
 /** Turns a collector's draft into a complete, hashed record at the next position of its stream. */
@@ -31,13 +32,13 @@ export function buildRecord(input: BuildInput): EvidenceRecord {
     seq: input.previous ? input.previous.seq + 1 : 0,
     prev: input.previous ? input.previous.hash : null,
     observedAt: input.observedAt.toISOString(),
-    collector: { type: input.collector.type, version: input.collector.version },
+    collector: { ...input.collector },
     controls: [...new Set(draft.controls ?? input.controls)],
     subject: { kind: draft.subject.kind, id: draft.subject.id },
     status: draft.status,
     summary: draft.summary,
     findings: draft.findings ?? [],
-    data: draft.data ?? {},
+    data: (draft.data ?? {}) as JsonObject,
     attachments: draft.attachments ?? [],
     agent: input.agent,
     ...(input.storage ? { storage: input.storage } : {}),

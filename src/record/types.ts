@@ -1,9 +1,12 @@
 /** The evidence record, version 1. `evidence-schema/v1/record.schema.json` is its normative form. */
+import type { JsonObject, JsonValue } from '../json.js';
+import type { StorageNote } from '../store/types.js';
+
+export type { StorageNote };
 
 export const RECORD_SCHEMA_ID = 'evidence-agent/record/v1';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+export type { JsonObject, JsonValue } from '../json.js';
 
 export type RecordStatus = 'pass' | 'fail' | 'error' | 'info';
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -35,12 +38,15 @@ export interface AgentInfo {
   configSha256: string;
 }
 
-/** How the store protects a record, stated in the record itself (remote stores only). */
-export interface StorageNote {
-  retention: 'bucket-default' | 'per-object' | 'none';
-  mode?: 'COMPLIANCE';
-  days?: number;
-  mutable?: boolean;
+/** The collector that wrote a record, and the schema its `data` was written under. */
+export interface CollectorRef {
+  type: string;
+  version: string;
+  /**
+   * `sha256:<hex>` of the payload schema, stored as the blob `blobs/sha256/<hex>`;
+   * absent in records written before payload schemas were named.
+   */
+  payloadSchema?: string;
 }
 
 export interface EvidenceRecord {
@@ -50,7 +56,7 @@ export interface EvidenceRecord {
   seq: number;
   prev: string | null;
   observedAt: string;
-  collector: { type: string; version: string };
+  collector: CollectorRef;
   controls: string[];
   subject: Subject;
   status: RecordStatus;
@@ -64,13 +70,17 @@ export interface EvidenceRecord {
   signature?: JsonValue;
 }
 
-/** What a collector yields; the core fills in identity, time, chain and hash. */
-export interface RecordDraft {
+/**
+ * What a collector yields; the core fills in identity, time, chain and hash.
+ * `Data` is the collector's payload type, checked against its payload schema
+ * when the record is written.
+ */
+export interface RecordDraft<Data = JsonObject> {
   subject: Subject;
   status: RecordStatus;
   summary: string;
   findings?: Finding[];
-  data?: JsonObject;
+  data?: Data;
   attachments?: Attachment[];
   /** Overrides the collector instance's controls for this one record. */
   controls?: string[];

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { SigningSettings } from '../config/load.js';
 import { parsePrivateKey, SigningKeyError } from './keys.js';
+import type { SigningSettings } from './settings.js';
 import type { BundleSigner } from './sign.js';
 
 /** The checkpoint signer a config asks for, or null when signing is not configured. */
@@ -28,7 +28,7 @@ export async function signerFromConfig(signing: SigningSettings | null, configDi
       if (!token) throw new SigningKeyError(`signing.keyless.identityTokenEnv: environment variable ${keyless.identityTokenEnv} holds no OIDC token`);
       return token;
     },
-    ...(keyless.fulcioURL ? { fulcioURL: keyless.fulcioURL } : {}),
-    ...(keyless.rekorURL ? { rekorURL: keyless.rekorURL } : {}),
+    fulcioURL: keyless.fulcioURL,
+    rekorURL: keyless.rekorURL,
   });
 }

@@ -31,8 +31,8 @@ export function keyBundleSigner(privateKey: KeyObject): BundleSigner {
 
 export interface KeylessOptions {
   identityToken: () => Promise<string>;
-  fulcioURL?: string;
-  rekorURL?: string;
+  fulcioURL?: string | undefined;
+  rekorURL?: string | undefined;
 }
 
 /**

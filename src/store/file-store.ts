@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
-import { chmod, constants, copyFile, link, mkdir, open, opendir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { createReadStream, type Dir } from 'node:fs';
+import { chmod, constants, copyFile, link, mkdir, open, opendir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isErrno } from './errno.js';
@@ -8,14 +8,14 @@ import { sameContent } from './same-content.js';
 import { SyncedFileWriter } from './synced-file-writer.js';
 import {
   assertValidKey,
-  StoreConflictError,
-  StoreError,
   type EvidenceStore,
   type Immutability,
   type ListOptions,
   type PutBody,
   type PutResult,
   type StagedObject,
+  StoreConflictError,
+  StoreError,
 } from './types.js';
 
 const STAGING = '.staging';
@@ -189,7 +189,7 @@ export class FileStore implements EvidenceStore {
   }
 
   private async *walk(dirKey: string, namePrefix: string, oneLevel: boolean): AsyncIterable<string> {
-    let dir;
+    let dir: Dir;
     try {
       dir = await opendir(join(this.root, dirKey));
     } catch (err) {

@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { StoreSettings } from '../config/load.js';
 import { FileStore, fileStoreRoot } from './file-store.js';
 import type { ObjectBackend } from './remote/backend.js';
 import { LockedObjectStore } from './remote/locked-store.js';
 import { DEFAULT_RETRY } from './remote/retry.js';
+import type { StoreSettings } from './settings.js';
 import { SpoolingStore } from './spool.js';
-import { StoreError, type EvidenceStore } from './types.js';
+import { type EvidenceStore, StoreError } from './types.js';
 
 export const DEFAULT_RETENTION_DAYS = 400;
 

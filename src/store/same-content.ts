@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { PutBody } from './types.js';
 
@@ -18,7 +18,13 @@ export async function sameContent(existing: Readable, body: PutBody): Promise<bo
   const source = body instanceof Uint8Array ? null : createReadStream(body.path);
   try {
     const theirs = digest(existing);
-    const ours = source ? digest(source) : Promise.resolve(createHash('sha256').update(body as Uint8Array).digest('hex'));
+    const ours = source
+      ? digest(source)
+      : Promise.resolve(
+          createHash('sha256')
+            .update(body as Uint8Array)
+            .digest('hex'),
+        );
     const [a, b] = await Promise.all([theirs, ours]);
     return a === b;
   } finally {

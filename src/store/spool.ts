@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { isErrno } from './errno.js';
 import { FileStore } from './file-store.js';
 import { RECORDS_PREFIX } from './layout.js';
-import { StoreUnavailableError, type EvidenceStore, type Immutability, type ListOptions, type PutBody, type PutResult } from './types.js';
+import { type EvidenceStore, type Immutability, type ListOptions, type PutBody, type PutResult, type StorageNote, StoreUnavailableError } from './types.js';
 
 /** Blobs go up before the records that name them; records in key order, which is chain order within a stream. */
 const UPLOAD_ORDER = ['blobs/', RECORDS_PREFIX];
@@ -56,7 +56,7 @@ export class SpoolingStore implements EvidenceStore {
     this.spool = new FileStore(spoolDir);
   }
 
-  get storage() {
+  get storage(): StorageNote | undefined {
     return this.remote.storage;
   }
 
@@ -129,7 +129,9 @@ export class SpoolingStore implements EvidenceStore {
     // From here the object is durable and will be sent later: failing the put would make the
     // caller write this chain position again, with different bytes.
     if (!this.down) {
-      await this.drain().catch((err: unknown) => this.log.error({ err, key, spool: this.spoolDir }, 'sending the spool failed; the evidence stays in the spool'));
+      await this.drain().catch((err: unknown) =>
+        this.log.error({ err, key, spool: this.spoolDir }, 'sending the spool failed; the evidence stays in the spool'),
+      );
     }
     return result;
   }

@@ -65,8 +65,12 @@ export class SyncedFileWriter extends Writable {
       this.unsynced = 0;
       this.syncing = this.handle
         .datasync()
-        .catch((error: Error) => void (this.syncError = error))
-        .finally(() => (this.syncing = null));
+        .catch((error: Error) => {
+          this.syncError = error;
+        })
+        .finally(() => {
+          this.syncing = null;
+        });
     }
   }
 

@@ -1,5 +1,13 @@
 import type { Readable, Writable } from 'node:stream';
-import type { JsonObject, StorageNote } from '../record/types.js';
+import type { JsonObject } from '../json.js';
+
+/** How the store protects a record, stated in the record itself (remote stores only). */
+export interface StorageNote {
+  retention: 'bucket-default' | 'per-object' | 'none';
+  mode?: 'COMPLIANCE';
+  days?: number;
+  mutable?: boolean;
+}
 
 /** Bytes in memory (records) or a local file streamed from disk (attachments, spooled uploads). */
 export type PutBody = Uint8Array | { path: string };
@@ -75,8 +83,8 @@ export interface EvidenceStore {
   describe(): Promise<Immutability>;
   close(): Promise<void>;
   /** What every record written here states about its protection (remote stores). */
-  readonly storage?: StorageNote;
-  readonly audit?: StoreAudit;
+  readonly storage?: StorageNote | undefined;
+  readonly audit?: StoreAudit | undefined;
   /** Objects accepted but not yet confirmed by the store (a spool), and why. */
   pending?(): Promise<{ count: number; where: string; reason?: string }>;
   /** Tries once more to send what is pending. */
@@ -92,7 +100,10 @@ export class StoreError extends Error {
 /** A key already holds different bytes: someone tried to rewrite evidence, or two writers share a stream. */
 export class StoreConflictError extends StoreError {
   override name = 'StoreConflictError';
-  constructor(readonly key: string, detail: string) {
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
     super(`refusing to overwrite ${key}: ${detail}`);
   }
 }

@@ -4,6 +4,7 @@ import type { Attachment, EvidenceRecord, RecordStatus } from '../record/types.j
 import { validateRecord } from '../record/validate.js';
 import type { RecordKeyParts } from '../store/layout.js';
 import type { EvidenceStore } from '../store/types.js';
+import type { PayloadSchemas } from './payload-schemas.js';
 import type { VerifyProblem } from './problems.js';
 
 /** What the chain check needs of one record, kept instead of the record so memory stays small. */
@@ -15,11 +16,24 @@ export interface RecordFacts {
   observedAt: string | null;
   status: RecordStatus | null;
   attachments: Attachment[];
+  /** Whether the record names the schema of its data (records of version 0.1 do not). */
+  namesPayloadSchema: boolean;
 }
 
-/** Reads one record and checks it on its own: JSON, schema, hash, and that it sits at the key its content names. */
-export async function checkRecord(store: EvidenceStore, key: string, parts: RecordKeyParts, problems: VerifyProblem[], versionId?: string): Promise<RecordFacts> {
-  const facts: RecordFacts = { key, seq: parts.seq, hash: null, prev: null, observedAt: null, status: null, attachments: [] };
+/**
+ * Reads one record and checks it on its own: JSON, record schema, its data
+ * against the payload schema it names, hash, and that it sits at the key its
+ * content names.
+ */
+export async function checkRecord(
+  store: EvidenceStore,
+  key: string,
+  parts: RecordKeyParts,
+  problems: VerifyProblem[],
+  payloads: PayloadSchemas,
+  versionId?: string,
+): Promise<RecordFacts> {
+  const facts: RecordFacts = { key, seq: parts.seq, hash: null, prev: null, observedAt: null, status: null, attachments: [], namesPayloadSchema: false };
   const at = { key, stream: parts.stream, seq: parts.seq };
   const bytes = await store.get(key, versionId);
   if (!bytes) {
@@ -33,13 +47,17 @@ export async function checkRecord(store: EvidenceStore, key: string, parts: Reco
     problems.push({ ...at, kind: 'unreadable', message: `not valid JSON: ${(err as Error).message}` });
     return facts;
   }
-  for (const message of validateRecord(record)) problems.push({ ...at, kind: 'schema', message });
+  const recordProblems = validateRecord(record);
+  for (const message of recordProblems) problems.push({ ...at, kind: 'schema', message });
   if (typeof record !== 'object' || record === null) return facts;
+  if (recordProblems.length === 0)
+    for (const message of await payloads.check(record.collector, record.data)) problems.push({ ...at, kind: 'payload-schema', message });
   facts.hash = typeof record.hash === 'string' ? record.hash : null;
   facts.prev = typeof record.prev === 'string' ? record.prev : null;
   facts.observedAt = typeof record.observedAt === 'string' ? record.observedAt : null;
   facts.status = record.status ?? null;
   facts.attachments = Array.isArray(record.attachments) ? record.attachments : [];
+  facts.namesPayloadSchema = typeof record.collector?.payloadSchema === 'string';
   try {
     const computed = recordHash(record);
     if (computed !== record.hash) {
@@ -56,9 +74,19 @@ export async function checkRecord(store: EvidenceStore, key: string, parts: Reco
 }
 
 /** Streams an attachment and checks its size and SHA-256. */
-export async function checkAttachment(store: EvidenceStore, attachment: Attachment, referencedBy: string, problems: VerifyProblem[], versionId?: string): Promise<void> {
+export async function checkAttachment(
+  store: EvidenceStore,
+  attachment: Attachment,
+  referencedBy: string,
+  problems: VerifyProblem[],
+  versionId?: string,
+): Promise<void> {
   if (attachment.key !== `blobs/sha256/${attachment.sha256}`) {
-    problems.push({ kind: 'attachment-mismatch', key: attachment.key, message: `attachment "${attachment.name}" of ${referencedBy} names a key that is not its own hash; not followed` });
+    problems.push({
+      kind: 'attachment-mismatch',
+      key: attachment.key,
+      message: `attachment "${attachment.name}" of ${referencedBy} names a key that is not its own hash; not followed`,
+    });
     return;
   }
   const stream = await store.open(attachment.key, versionId);

@@ -1,6 +1,7 @@
 export type ProblemKind =
   | 'unreadable'
   | 'schema'
+  | 'payload-schema'
   | 'hash-mismatch'
   | 'key-mismatch'
   | 'seq-gap'

@@ -1,23 +1,24 @@
 import type { KeyObject } from 'node:crypto';
-import { verifyCheckpoints, type CheckpointSummary } from '../checkpoint/verify.js';
 import { CHECKPOINTS_PREFIX } from '../checkpoint/checkpoint.js';
 import { mapLimit } from '../pool.js';
 import type { RecordStatus } from '../record/types.js';
 import { parseRecordKey, RECORDS_PREFIX, type RecordKeyParts } from '../store/layout.js';
 import type { EvidenceStore } from '../store/types.js';
-import { checkAttachment, checkRecord, type RecordFacts } from './check-record.js';
 import { checkChain } from './check-chain.js';
+import { checkAttachment, checkRecord, type RecordFacts } from './check-record.js';
+import { type CheckpointSummary, verifyCheckpoints } from './checkpoints.js';
 import { checkLock, indexVersions, oldestVersion, type VersionIndex } from './object-audit.js';
+import { PayloadSchemas } from './payload-schemas.js';
 import type { VerifyProblem } from './problems.js';
 
 export interface VerifyOptions {
   /** Only records observed at or after this time (their predecessor is still read to check the link). */
-  from?: Date;
-  to?: Date;
+  from?: Date | undefined;
+  to?: Date | undefined;
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
   /** Public key that must have signed every checkpoint. */
-  trustedKey?: KeyObject;
+  trustedKey?: KeyObject | undefined;
 }
 
 export interface StreamSummary {
@@ -71,7 +72,9 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
   const problems: VerifyProblem[] = [];
   const byStream = new Map<string, Entry[]>();
   // A bucket can show what a listing hides: rewrites kept as versions, keys behind delete markers.
-  const versions: VersionIndex | undefined = store.audit ? await indexVersions(store.audit, [RECORDS_PREFIX, 'blobs/', CHECKPOINTS_PREFIX], problems) : undefined;
+  const versions: VersionIndex | undefined = store.audit
+    ? await indexVersions(store.audit, [RECORDS_PREFIX, 'blobs/', CHECKPOINTS_PREFIX], problems)
+    : undefined;
   const keys = new Set<string>();
   for await (const key of store.list(RECORDS_PREFIX)) keys.add(key);
   for (const key of versions?.keys() ?? []) if (key.startsWith(RECORDS_PREFIX) && oldestVersion(versions, key)) keys.add(key);
@@ -82,7 +85,10 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
       continue;
     }
     let list = byStream.get(parts.stream);
-    if (!list) byStream.set(parts.stream, (list = []));
+    if (!list) {
+      list = [];
+      byStream.set(parts.stream, list);
+    }
     list.push({ key, ...parts });
   }
 
@@ -92,11 +98,12 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
     work.push({ stream, entries: select(entries, options.from, options.to) });
   }
   const all = work.flatMap((w) => w.entries);
+  const payloads = new PayloadSchemas(store, (key) => oldestVersion(versions, key));
   const concurrency = options.concurrency ?? 32;
   let done = 0;
   const facts = await mapLimit(all, concurrency, async (entry) => {
     const version = oldestVersion(versions, entry.key);
-    const f = await checkRecord(store, entry.key, entry, problems, version?.versionId);
+    const f = await checkRecord(store, entry.key, entry, problems, payloads, version?.versionId);
     await checkLock(store, entry.key, version, problems);
     options.onProgress?.(++done, all.length);
     return f;
@@ -135,6 +142,8 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
     await checkAttachment(store, attachment, referencedBy, problems, version?.versionId);
     if (version) await checkLock(store, attachment.key, version, problems);
   });
+
+  await payloads.checkLocks(problems);
 
   const warnings: string[] = [];
   const checkpoints = await verifyCheckpoints(store, factsByStream, options.trustedKey, problems, warnings, (key) => oldestVersion(versions, key), options.to);

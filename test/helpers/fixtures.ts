@@ -10,7 +10,12 @@ export const silentLog = pino({ level: 'silent' });
 /** A clock that starts at a fixed time and moves one second per reading. */
 export function steppingClock(start = Date.parse('2026-03-01T12:00:00.000Z'), stepMs = 1000) {
   let t = start;
-  return { now: () => new Date((t += stepMs)) };
+  return {
+    now: () => {
+      t += stepMs;
+      return new Date(t);
+    },
+  };
 }
 
 export function environment(store: EvidenceStore, overrides: Partial<RunEnvironment> = {}): RunEnvironment {
@@ -27,7 +32,7 @@ export function environment(store: EvidenceStore, overrides: Partial<RunEnvironm
 
 /** A collector built from a generator function, for runner tests. */
 export function collectorOf(type: string, collect: Collector['collect']): Collector {
-  return { type, version: '1.0.0', controls: ['CC7.2'], optionsSchema: { type: 'object' }, collect };
+  return { type, version: '1.0.0', controls: ['CC7.2'], optionsSchema: { type: 'object' }, payloadSchema: { type: 'object' }, collect };
 }
 
 export function instance(id: string, collector: Collector, timeoutMs = 5000): CollectorInstance {

@@ -3,11 +3,15 @@
 
 Written only from evidence-schema/README.md and evidence-schema/v1/record.schema.json,
 with the Python 3.11 standard library, to show that the published spec is enough for an auditor.
+One check needs more: a record's `data` against the JSON Schema its `collector.payloadSchema` names
+uses the `jsonschema` package (pip install 'jsonschema[format]'). Without it, everything else is still
+checked, and the script says what was NOT checked and does not exit 0.
 
 Usage: python3 verify_store.py <store-folder>
-Prints `PROBLEM <kind> <relative key> <message>` per problem, then
-`interop-verify: <N> records, <M> streams, <K> problems`.
-Exit status: 0 no problems, 1 problems, 2 usage error.
+Prints `PROBLEM <kind> <relative key> <message>` per problem, `NOT CHECKED <what> <why>` per check
+it could not make, then `interop-verify: <N> records, <M> streams, <K> problems`.
+Exit status: 0 no problems, 1 problems, 2 usage error, 3 no problems found but some checks were
+not made (see the NOT CHECKED lines).
 """
 import hashlib
 import json
@@ -19,6 +23,13 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
+try:
+    import jsonschema
+    from jsonschema import Draft202012Validator
+except ImportError as e:  # optional: only the payload-schema check needs it
+    jsonschema = None
+    JSONSCHEMA_MISSING = str(e)
+
 # Top-level members of a record (record.schema.json, additionalProperties: false).
 REQUIRED = ("schema", "id", "stream", "seq", "prev", "observedAt", "collector", "controls",
             "subject", "status", "summary", "findings", "data", "attachments", "agent", "hash")
@@ -28,6 +39,14 @@ HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
 OBSERVED_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$")
 DAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 SEQ_FILE_RE = re.compile(r"^([0-9]{12,})\.json$")  # "zero-padded to 12 digits"
+# Payload schemas are JSON Schema 2020-12; a schema without `$schema` is taken to be 2020-12.
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# `format` is an assertion on the writing side (ajv with ajv-formats), not just an annotation. These are
+# the formats it checks; any that jsonschema cannot check here is reported as NOT CHECKED.
+ASSERTED_FORMATS = {"date", "time", "date-time", "iso-time", "iso-date-time", "duration", "uri", "uri-reference",
+                    "uri-template", "url", "email", "hostname", "ipv4", "ipv6", "regex", "uuid", "json-pointer",
+                    "json-pointer-uri-fragment", "relative-json-pointer", "byte", "int32", "int64", "float", "double"}
+INSTALL_HINT = "pip install 'jsonschema[format]'"
 
 
 class CanonError(ValueError):
@@ -135,6 +154,75 @@ def parse_record(raw):
     return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
 
 
+# ---------------------------------------------------------------- payload schemas
+
+SUBSCHEMA = ("additionalProperties", "items", "contains", "not", "if", "then", "else", "propertyNames",
+             "unevaluatedItems", "unevaluatedProperties", "contentSchema")
+SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+
+
+def formats_used(schema):
+    """The `format` keywords of a schema and its subschemas (not of values inside const, enum, default...)."""
+    if not isinstance(schema, dict):
+        return set()
+    found = {schema["format"]} if isinstance(schema.get("format"), str) else set()
+    subs = [schema.get(k) for k in SUBSCHEMA]
+    subs += [s for k in SUBSCHEMA_MAPS if isinstance(schema.get(k), dict) for s in schema[k].values()]
+    subs += [s for k in SUBSCHEMA_LISTS if isinstance(schema.get(k), list) for s in schema[k]]
+    for sub in subs:
+        found |= formats_used(sub)
+    return found
+
+
+def data_path(path):
+    """`data.documents[0].sha256`: how `evidence-agent verify` names a place in `data` too."""
+    return "data" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+
+
+def unexpected_members(error):
+    """The members an `additionalProperties: false` error is about, each to be pointed at."""
+    schema, instance = error.schema, error.instance
+    if not (isinstance(schema, dict) and isinstance(instance, dict)):
+        return []
+    known = schema.get("properties", {}) if isinstance(schema.get("properties"), dict) else {}
+    patterns = schema.get("patternProperties", {}) if isinstance(schema.get("patternProperties"), dict) else {}
+    return [k for k in instance if k not in known and not any(re.search(p, k) for p in patterns)]
+
+
+class PayloadSchema:
+    """One stored schema, loaded once however many records name it: a validator, or why there is none."""
+
+    def __init__(self, validator=None, problem=None, unchecked_formats=()):
+        self.validator, self.problem, self.unchecked_formats = validator, problem, sorted(unchecked_formats)
+
+    def data_problems(self, data):
+        return [p for error in self.validator.iter_errors(data) for p in describe_error(error)]
+
+
+def describe_error(error):
+    """`data.<path>: <message>` lines for one jsonschema error, pointing where `evidence-agent verify` points."""
+    path = list(error.absolute_path)
+    extra = unexpected_members(error) if error.validator == "additionalProperties" else []
+    if extra:
+        return [f"{data_path(path + [name])}: unknown key" for name in extra]
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        # jsonschema's own message quotes the whole value; the alternative that failed least says more.
+        branches = defaultdict(list)
+        for sub in error.context:
+            branches[sub.relative_schema_path[0]].append(sub)
+        index, nearest = min(branches.items(), key=lambda b: (len(b[1]), b[0]))
+        detail = "; ".join(line for sub in nearest for line in describe_error(sub))
+        return [f"{data_path(path)}: matches none of the {len(error.validator_value)} alternatives of its "
+                f"{error.validator}; nearest, #{index + 1}: {detail}"]
+    return [f"{data_path(path)}: {clip(error.message)}"]
+
+
+def clip(message, limit=300):
+    """jsonschema quotes the offending value in its messages; a long one is cut."""
+    return message if len(message) <= limit else message[:limit] + "..."
+
+
 # ---------------------------------------------------------------- store walk
 
 class Verifier:
@@ -143,6 +231,9 @@ class Verifier:
         self.problems = []
         self.records = 0
         self.streams = defaultdict(list)  # "agent/collector" -> [entry]
+        self.payload_schemas = {}  # "sha256:<hex>" -> PayloadSchema, loaded once per store
+        self.unchecked_payloads = 0  # records whose data could not be checked (no jsonschema)
+        self.unchecked = []  # (what, message) of checks not made
 
     def problem(self, kind, key, message):
         self.problems.append((kind, key, message))
@@ -162,6 +253,7 @@ class Verifier:
                 self.check_file(key, *rel_dir.split("/")[1:], name)
         for stream in sorted(self.streams):
             self.check_chain(stream, self.streams[stream])
+        self.report_unchecked()
         return self.problems
 
     def check_file(self, key, agent, collector, day, name):
@@ -202,6 +294,7 @@ class Verifier:
             self.problem("key", key, f"record belongs at {expected}")
 
         self.check_attachments(key, rec["attachments"])
+        self.check_payload(key, rec)
 
     def check_structure(self, key, rec):
         """The few schema rules the checks above rely on; returns False if the record is unusable."""
@@ -265,6 +358,84 @@ class Verifier:
             if actual != sha:
                 self.problem("attachment", key, f"attachments[{i}]: {akey} has sha256 {actual}")
 
+    def check_payload(self, key, rec):
+        """Step 5, second half: `data` against the schema the record names (none in older records)."""
+        collector = rec["collector"]
+        if not isinstance(collector, dict):
+            self.problem("schema", key, "collector is not an object")
+            return
+        if "payloadSchema" not in collector:
+            return  # written before records named their schema: checked against the record schema only
+        ref = collector["payloadSchema"]
+        if not (isinstance(ref, str) and HASH_RE.match(ref)):
+            self.problem("schema", key, "collector.payloadSchema is not sha256:<64 lowercase hex>")
+            return
+        if ref not in self.payload_schemas:
+            self.payload_schemas[ref] = self.load_payload_schema(ref)
+        schema = self.payload_schemas[ref]
+        if schema.problem:
+            self.problem("payload-schema", key, schema.problem)
+            return
+        if schema.validator is None:
+            self.unchecked_payloads += 1
+            return
+        try:
+            problems = schema.data_problems(rec["data"])
+        except Exception as e:  # an unresolvable $ref shows only now; the writer could not have used it either
+            schema.problem = f"payload schema {ref} is not a usable JSON Schema: {type(e).__name__}: {e}"
+            problems = [schema.problem]
+        for message in problems:
+            self.problem("payload-schema", key, message)
+
+    def load_payload_schema(self, ref):
+        hex_digest = ref[len("sha256:"):]
+        blob_key = f"blobs/sha256/{hex_digest}"
+        try:
+            with open(os.path.join(self.root, "blobs", "sha256", hex_digest), "rb") as fh:
+                blob = fh.read()
+        except FileNotFoundError:
+            return PayloadSchema(problem=f"payload schema {ref} is missing from the store ({blob_key}), so data cannot be checked")
+        except OSError as e:
+            return PayloadSchema(problem=f"payload schema {blob_key} cannot be read: {e.strerror}")
+        actual = hashlib.sha256(blob).hexdigest()
+        if actual != hex_digest:
+            return PayloadSchema(problem=f"payload schema {blob_key} does not hash to its name (its sha256 is {actual})")
+        try:
+            schema = parse_record(blob)  # the same strict JSON as a record
+        except ValueError as e:
+            return PayloadSchema(problem=f"payload schema {blob_key} is not JSON: {e}")
+        if not isinstance(schema, (dict, bool)):
+            return PayloadSchema(problem=f"payload schema {blob_key} is not a JSON Schema (neither an object nor a boolean)")
+        dialect = schema.get("$schema", DIALECT) if isinstance(schema, dict) else DIALECT
+        if not (isinstance(dialect, str) and dialect.rstrip("#") == DIALECT):
+            return PayloadSchema(problem=f"payload schema {blob_key} declares $schema {dialect!r}, not JSON Schema 2020-12")
+        if jsonschema is None:
+            return PayloadSchema()  # usable as far as can be told here; `data` stays unchecked
+        try:
+            Draft202012Validator.check_schema(schema)
+        except jsonschema.exceptions.SchemaError as e:
+            where = "".join(f"/{p}" for p in e.absolute_path) or "/"
+            return PayloadSchema(problem=f"payload schema {ref} is not a usable JSON Schema: at {where}: {e.message}")
+        checker = Draft202012Validator.FORMAT_CHECKER
+        unchecked = {f for f in formats_used(schema) if f in ASSERTED_FORMATS and f not in checker.checkers}
+        return PayloadSchema(Draft202012Validator(schema, format_checker=checker), unchecked_formats=unchecked)
+
+    def report_unchecked(self):
+        """Checks that could not be made: said plainly, never passed over."""
+        if self.unchecked_payloads:
+            self.not_checked("payload-schema", f"data of {self.unchecked_payloads} records against the payload schema "
+                             f"they name: the Python package jsonschema cannot be imported ({JSONSCHEMA_MISSING}); "
+                             f"install it with: {INSTALL_HINT}")
+        for ref, schema in sorted(self.payload_schemas.items()):
+            if schema.validator is not None and schema.unchecked_formats:
+                self.not_checked("format", f"{', '.join(schema.unchecked_formats)} in payload schema {ref}: jsonschema "
+                                 f"has no checker for it here (try: {INSTALL_HINT})")
+
+    def not_checked(self, what, message):
+        self.unchecked.append((what, message))
+        print(f"NOT CHECKED {what} {message}")
+        print(f"verify_store.py: WARNING: NOT CHECKED {what} {message}", file=sys.stderr)
+
     def check_chain(self, stream, entries):
         by_seq = defaultdict(list)
         for e in entries:
@@ -306,7 +477,9 @@ def main(argv):
     v = Verifier(root)
     problems = v.run()
     print(f"interop-verify: {v.records} records, {len(v.streams)} streams, {len(problems)} problems")
-    return 1 if problems else 0
+    if v.unchecked:
+        print(f"interop-verify: {len(v.unchecked)} checks NOT made, see NOT CHECKED above")
+    return 1 if problems else 3 if v.unchecked else 0
 
 
 if __name__ == "__main__":

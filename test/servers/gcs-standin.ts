@@ -112,6 +112,11 @@ export async function startGcsStandIn(options: { buckets: Record<string, StandIn
   const requests: string[] = [];
   // GCS generations are microsecond timestamps; strictly increasing is what matters.
   let lastGeneration = Date.now() * 1000;
+  /** Generations only grow, as GCS's do, even for two writes in one microsecond. */
+  const nextGeneration = () => {
+    lastGeneration = Math.max(lastGeneration + 1, Date.now() * 1000);
+    return lastGeneration;
+  };
 
   function bucketOf(name: string): { config: StandInBucket; objects: StoredObject[] } {
     const config = options.buckets[name];
@@ -126,7 +131,9 @@ export async function startGcsStandIn(options: { buckets: Record<string, StandIn
   /** A retention policy binds whether locked or not (locking only stops it being removed or shortened). */
   function retainedUntil(config: StandInBucket, o: StoredObject): Date | undefined {
     const now = Date.now();
-    const dates = [policyUntil(config, o), o.retention ? new Date(o.retention.retainUntilTime) : undefined].filter((d): d is Date => d !== undefined && d.getTime() > now);
+    const dates = [policyUntil(config, o), o.retention ? new Date(o.retention.retainUntilTime) : undefined].filter(
+      (d): d is Date => d !== undefined && d.getTime() > now,
+    );
     return dates.sort((a, b) => b.getTime() - a.getTime())[0];
   }
 
@@ -164,14 +171,19 @@ export async function startGcsStandIn(options: { buckets: Record<string, StandIn
       versioning: { enabled: config.versioning === true },
       iamConfiguration: { uniformBucketLevelAccess: { enabled: true }, publicAccessPrevention: 'enforced' },
       ...(config.retentionSeconds
-        ? { retentionPolicy: { retentionPeriod: String(config.retentionSeconds), effectiveTime: bucketCreated.toISOString(), isLocked: config.locked === true } }
+        ? {
+            retentionPolicy: { retentionPeriod: String(config.retentionSeconds), effectiveTime: bucketCreated.toISOString(), isLocked: config.locked === true },
+          }
         : {}),
       ...(config.objectRetention ? { objectRetention: { mode: 'Enabled' } } : {}),
     };
   }
 
   function find(objects: StoredObject[], name: string, generation: string | null): StoredObject {
-    const found = generation === null ? objects.find((o) => o.name === name && !o.timeDeleted) : objects.find((o) => o.name === name && o.generation === Number(generation));
+    const found =
+      generation === null
+        ? objects.find((o) => o.name === name && !o.timeDeleted)
+        : objects.find((o) => o.name === name && o.generation === Number(generation));
     if (!found) throw new HttpError(404, `No such object: ${name}`, 'notFound');
     return found;
   }
@@ -179,7 +191,12 @@ export async function startGcsStandIn(options: { buckets: Record<string, StandIn
   /** Makes a live object noncurrent (versioned bucket) or removes it, unless retention forbids it. */
   function retire(config: StandInBucket, objects: StoredObject[], o: StoredObject, keepVersion: boolean): void {
     const until = retainedUntil(config, o);
-    if (until) throw new HttpError(403, `Object '${o.name}' is subject to a retention policy or object retention and cannot be deleted or overwritten until ${until.toISOString()}`, 'retentionPolicyNotMet');
+    if (until)
+      throw new HttpError(
+        403,
+        `Object '${o.name}' is subject to a retention policy or object retention and cannot be deleted or overwritten until ${until.toISOString()}`,
+        'retentionPolicyNotMet',
+      );
     if (keepVersion) o.timeDeleted = new Date();
     else objects.splice(objects.indexOf(o), 1);
   }
@@ -213,7 +230,7 @@ export async function startGcsStandIn(options: { buckets: Record<string, StandIn
     if (live) retire(config, objects, live, config.versioning === true);
     const created: StoredObject = {
       name,
-      generation: (lastGeneration = Math.max(lastGeneration + 1, Date.now() * 1000)),
+      generation: nextGeneration(),
       bytes,
       md5Hash: md5(bytes),
       crc32c: crc32c(bytes),
@@ -264,7 +281,8 @@ export async function startGcsStandIn(options: { buckets: Record<string, StandIn
     if (req.method === 'POST' && path.length === 7 && path[1] === 'upload' && path[4] === 'b' && path[6] === 'o') {
       return json(res, 200, await insert(req, path[5]!, q));
     }
-    if (path[1] !== 'storage' || path[2] !== 'v1' || path[3] !== 'b' || !path[4]) throw new HttpError(501, `${req.method} ${url.pathname} is not implemented by the stand-in`, 'notImplemented');
+    if (path[1] !== 'storage' || path[2] !== 'v1' || path[3] !== 'b' || !path[4])
+      throw new HttpError(501, `${req.method} ${url.pathname} is not implemented by the stand-in`, 'notImplemented');
     const bucket = path[4];
     if (req.method === 'GET' && path.length === 5) return json(res, 200, bucketResource(bucket, bucketOf(bucket).config));
     if (req.method === 'GET' && path.length === 6 && path[5] === 'o') return json(res, 200, list(bucket, q));

@@ -1,18 +1,18 @@
-import {
-  CreateBucketCommand,
-  PutBucketVersioningCommand,
-  PutObjectLockConfigurationCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
 import { LockedObjectStore } from '../../src/store/remote/locked-store.js';
-import { S3Backend, S3_FIXES } from '../../src/store/s3/s3-backend.js';
+import { S3_FIXES, S3Backend } from '../../src/store/s3/s3-backend.js';
 import { silentLog } from '../helpers/fixtures.js';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'EVIDENCETESTKEY000001', secretAccessKey: 'evidence-test-secret-not-real-000000000000' };
 
 /** The environment of an agent process that talks to a test server. */
-export const TEST_ENV = { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', LOG_LEVEL: 'warn' };
+export const TEST_ENV = {
+  AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+  AWS_REGION: 'us-east-1',
+  LOG_LEVEL: 'warn',
+};
 
 /** An SDK client for a test server, with the same checksum settings as the store. */
 export function testClient(endpoint: string): S3Client {

@@ -21,7 +21,9 @@ describe('commit-trail classification (real repositories)', () => {
 
     const ids = {
       human: await c('Plain human change'),
-      claudeTrailer: await c('Fix parser\n\nGenerated with [Claude Code](https://claude.com/claude-code)\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>'),
+      claudeTrailer: await c(
+        'Fix parser\n\nGenerated with [Claude Code](https://claude.com/claude-code)\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>',
+      ),
       claudeMessageOnly: await c('Tidy\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)'),
       copilotAuthor: await c('Copilot coding agent change', COPILOT),
       copilotCliTrailer: await c('CLI change\n\nCo-authored-by: Copilot <223556219+Copilot@users.noreply.github.com>'),

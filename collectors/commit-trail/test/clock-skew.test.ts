@@ -61,7 +61,11 @@ describe('commit-trail with commit times running backwards', () => {
     expect((await repo.git(['log', '--format=%H', tip, `^${e}`])).split('\n')).toContain(c);
 
     const second = (await runTrail(dir, options, fixedClock(1_700_000_500_000))).records[0]!;
-    expect(commitsOf(second).map((x) => x.id).sort()).toEqual([s, tip].sort());
+    expect(
+      commitsOf(second)
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual([s, tip].sort());
     expect(codes(second)).toEqual([]);
   });
 });

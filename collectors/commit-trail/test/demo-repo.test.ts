@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/tmp.js';
-import { buildDemoRepository } from '../demo-repo.js';
+import { buildDemoRepository } from '../demo/repository.js';
 import { commitsOf, runTrail } from './run.js';
 
 describe('commit-trail demo repository', () => {

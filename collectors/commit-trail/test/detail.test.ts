@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyStore } from '../../../src/verify/verify.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
-import { DetailLines, type CommitDetail } from '../detail.js';
+import { DetailLines } from '../record/detail.js';
+import type { CommitDetail } from '../schema.js';
 import { TestRepo } from './git-fixture.js';
 import { commitsOf, fixedClock, runTrail } from './run.js';
 
@@ -43,7 +44,11 @@ describe('commit-trail per-commit detail', () => {
     const bytes = await readFile(join(dir, 'evidence', attachment.key));
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(attachment.sha256);
     expect(bytes.length).toBe(attachment.size);
-    const lines = bytes.toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as CommitDetail);
+    const lines = bytes
+      .toString('utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as CommitDetail);
     // Newest first, as git log lists them, every commit of the range once.
     expect(lines.map((l) => l.id)).toEqual([...more].reverse());
     expect(lines[0]).toMatchObject({ class: 'agent', rule: 'trailer', tool: 'claude-code', review: 'none', reviewRequired: true });
@@ -86,14 +91,28 @@ describe('commit-trail per-commit detail', () => {
         ],
         signature: 'untrusted',
       },
-      { id: 'c'.repeat(40), class: 'human', rule: 'none', tool: null, merge: true, author: awkward, committer: awkward, time: '2026-02-01T10:00:01Z', landedBy: 'c'.repeat(40), reviewRequired: false, review: 'none', reviewers: [], signature: null },
+      {
+        id: 'c'.repeat(40),
+        class: 'human',
+        rule: 'none',
+        tool: null,
+        merge: true,
+        author: awkward,
+        committer: awkward,
+        time: '2026-02-01T10:00:01Z',
+        landedBy: 'c'.repeat(40),
+        reviewRequired: false,
+        review: 'none',
+        reviewers: [],
+        signature: null,
+      },
     ];
     const plain = { name: 'Alice', email: 'alice@example.com' };
     details.push({ ...details[1]!, author: plain, committer: plain });
     for (const d of details) {
-      expect(lines.line(d).text).toBe(JSON.stringify(d) + '\n');
+      expect(lines.line(d).text).toBe(`${JSON.stringify(d)}\n`);
       // A second time comes from the identity cache.
-      expect(lines.line(d).text).toBe(JSON.stringify(d) + '\n');
+      expect(lines.line(d).text).toBe(`${JSON.stringify(d)}\n`);
     }
     // Only an all-ASCII line may be encoded as Latin-1.
     expect(details.map((d) => lines.line(d).ascii)).toEqual([false, false, true]);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkOptions } from '../../../src/collector/registry.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
 import commitTrail from '../index.js';
-import { scrubCredentials } from '../repository.js';
+import { scrubCredentials } from '../observe/credentials.js';
 import { TestRepo } from './git-fixture.js';
 import { runTrail } from './run.js';
 
@@ -77,7 +77,9 @@ describe('commit-trail on repositories it cannot read', () => {
   });
 
   it('scrubs user and password from any URL in a message', () => {
-    expect(scrubCredentials("fatal: unable to access 'https://ci:tok3n@git.example.com/a.git/': 403")).toBe("fatal: unable to access 'https://git.example.com/a.git/': 403");
+    expect(scrubCredentials("fatal: unable to access 'https://ci:tok3n@git.example.com/a.git/': 403")).toBe(
+      "fatal: unable to access 'https://git.example.com/a.git/': 403",
+    );
     expect(scrubCredentials('see http://u@h/x and HTTPS://a:b@h/y')).toBe('see http://h/x and HTTPS://h/y');
   });
 

@@ -60,14 +60,17 @@ export class TestRepo {
     const tip = await this.tip(branch);
     const parents = spec.parents ?? (tip ? [tip] : []);
     const sign = spec.signWith ? ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${spec.signWith}`] : [];
-    const id = await this.git([...sign, 'commit-tree', this.emptyTree, ...parents.flatMap((p) => ['-p', p]), ...(spec.signWith ? ['-S'] : []), '-m', spec.message], {
-      GIT_AUTHOR_NAME: author.name,
-      GIT_AUTHOR_EMAIL: author.email,
-      GIT_AUTHOR_DATE: spec.at,
-      GIT_COMMITTER_NAME: committer.name,
-      GIT_COMMITTER_EMAIL: committer.email,
-      GIT_COMMITTER_DATE: spec.at,
-    });
+    const id = await this.git(
+      [...sign, 'commit-tree', this.emptyTree, ...parents.flatMap((p) => ['-p', p]), ...(spec.signWith ? ['-S'] : []), '-m', spec.message],
+      {
+        GIT_AUTHOR_NAME: author.name,
+        GIT_AUTHOR_EMAIL: author.email,
+        GIT_AUTHOR_DATE: spec.at,
+        GIT_COMMITTER_NAME: committer.name,
+        GIT_COMMITTER_EMAIL: committer.email,
+        GIT_COMMITTER_DATE: spec.at,
+      },
+    );
     await this.git(['update-ref', `refs/heads/${branch}`, id]);
     return id;
   }

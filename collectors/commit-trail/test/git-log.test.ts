@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/tmp.js';
-import { LogParser, logArgs, type LogCommit } from '../git-log.js';
+import { logArgs } from '../observe/git-log.js';
+import { type LogCommit, LogParser } from '../parse/log-parser.js';
 import { TestRepo } from './git-fixture.js';
 
 const run = promisify(execFile);
@@ -21,7 +22,11 @@ describe('git log parser', () => {
     const dir = await tempDir();
     const repo = await TestRepo.create(join(dir, 'repo'));
     const zoe = { name: 'Zoë Ångström', email: 'zoë@exämple.com' };
-    const root = await repo.commit({ message: 'Première 🚀\n\nCorps du message.\n\nCo-authored-by: Renée <renee@example.com>', at: '2026-02-01T10:00:00Z', author: zoe });
+    const root = await repo.commit({
+      message: 'Première 🚀\n\nCorps du message.\n\nCo-authored-by: Renée <renee@example.com>',
+      at: '2026-02-01T10:00:00Z',
+      author: zoe,
+    });
     const side = await repo.commit({ message: 'side', at: '2026-02-01T10:01:00Z', parents: [root] }, 'side');
     const merge = await repo.merge(side, {
       message: 'Merge side\n\nReviewed-by: Bob\n  Reviewer <bob@example.com>\nApproved-by: Carol <carol@example.com>',
@@ -49,7 +54,7 @@ describe('git log parser', () => {
 
   it('refuses output that stops in the middle of a commit', () => {
     const parser = new LogParser();
-    parser.push(Buffer.from('a'.repeat(40) + '\0\0name\0'));
+    parser.push(Buffer.from(`${'a'.repeat(40)}\0\0name\0`));
     expect(() => parser.end()).toThrow(/ended in the middle of a commit/);
   });
 });

@@ -38,7 +38,13 @@ function user(login: string, type: 'User' | 'Bot' = 'User') {
 }
 
 /** `pulls` by the commits GitHub associates them with; `status` forces every answer to that HTTP status. */
-export async function startGitHubStandIn(options: { owner: string; repo: string; token: string; pulls: Record<string, StandInPull>; status?: number }): Promise<GitHubStandIn> {
+export async function startGitHubStandIn(options: {
+  owner: string;
+  repo: string;
+  token: string;
+  pulls: Record<string, StandInPull>;
+  status?: number;
+}): Promise<GitHubStandIn> {
   const requests: string[] = [];
   const authorizations: string[] = [];
   const base = `/repos/${options.owner}/${options.repo}`;
@@ -96,7 +102,8 @@ export async function startGitHubStandIn(options: { owner: string; repo: string;
         commit_id: pull.mergeCommit,
       }));
       const address = server.address() as AddressInfo;
-      const next = page < pull.reviewPages.length ? { link: `<http://127.0.0.1:${address.port}${url.pathname}?per_page=100&page=${page + 1}>; rel="next"` } : undefined;
+      const next =
+        page < pull.reviewPages.length ? { link: `<http://127.0.0.1:${address.port}${url.pathname}?per_page=100&page=${page + 1}>; rel="next"` } : undefined;
       return send(200, items, next);
     }
     send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });

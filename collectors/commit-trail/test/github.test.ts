@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/tmp.js';
 import { ALICE, BOB, TestRepo, type Who } from './git-fixture.js';
-import { startGitHubStandIn, type GitHubStandIn } from './github-standin.js';
+import { type GitHubStandIn, startGitHubStandIn } from './github-standin.js';
 import { codes, detailOf, fixedClock, runTrail } from './run.js';
 
 const TOKEN = 'ghp_standInToken0123456789abcdefABCDEF';
@@ -41,7 +41,12 @@ describe('commit-trail GitHub enrichment (against a loopback stand-in for the RE
     const aliceChange = await repo.commit({ message: `Cache tokens${CLAUDE}`, at: '2026-02-01T10:10:00Z', parents: [root] }, 'topic-12');
     const merge12 = await repo.merge(aliceChange, { message: 'Merge pull request #12 from acme/topic-12', at: '2026-02-01T10:11:00Z', committer: WEB_FLOW });
     const botOnly = await repo.commit({ message: 'Tweak (#13)', at: '2026-02-01T10:20:00Z', author: COPILOT, committer: WEB_FLOW });
-    const selfApproved = await repo.commit({ message: `Tune (#14)${CLAUDE}`, at: '2026-02-01T10:30:00Z', author: { name: 'Alice Human', email: '5+alice-h@users.noreply.github.com' }, committer: WEB_FLOW });
+    const selfApproved = await repo.commit({
+      message: `Tune (#14)${CLAUDE}`,
+      at: '2026-02-01T10:30:00Z',
+      author: { name: 'Alice Human', email: '5+alice-h@users.noreply.github.com' },
+      committer: WEB_FLOW,
+    });
     const noPull = await repo.commit({ message: `Pushed directly${CLAUDE}`, at: '2026-02-01T10:40:00Z' });
     const reviewedInGit = await repo.commit({ message: `Reviewed${CLAUDE}\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, at: '2026-02-01T10:50:00Z' });
     await repo.git(['remote', 'add', 'origin', 'https://github.com/acme/api.git']);
@@ -51,30 +56,61 @@ describe('commit-trail GitHub enrichment (against a loopback stand-in for the RE
       repo: 'api',
       token: TOKEN,
       pulls: {
-        [squashed]: { number: 11, author: 'Copilot', mergeCommit: squashed, reviewPages: [[{ login: 'bob-h', state: 'COMMENTED' }, { login: 'bob-h', state: 'APPROVED' }]] },
+        [squashed]: {
+          number: 11,
+          author: 'Copilot',
+          mergeCommit: squashed,
+          reviewPages: [
+            [
+              { login: 'bob-h', state: 'COMMENTED' },
+              { login: 'bob-h', state: 'APPROVED' },
+            ],
+          ],
+        },
         [merge12]: {
           number: 12,
           author: 'alice-h',
           mergeCommit: merge12,
-          reviewPages: [[{ login: 'bob-h', state: 'APPROVED' }], [{ login: 'bob-h', state: 'CHANGES_REQUESTED' }, { login: 'carol-m', state: 'APPROVED' }]],
+          reviewPages: [
+            [{ login: 'bob-h', state: 'APPROVED' }],
+            [
+              { login: 'bob-h', state: 'CHANGES_REQUESTED' },
+              { login: 'carol-m', state: 'APPROVED' },
+            ],
+          ],
         },
-        [botOnly]: { number: 13, author: 'Copilot', mergeCommit: botOnly, reviewPages: [[{ login: 'copilot-pull-request-reviewer[bot]', type: 'Bot', state: 'APPROVED' }]] },
+        [botOnly]: {
+          number: 13,
+          author: 'Copilot',
+          mergeCommit: botOnly,
+          reviewPages: [[{ login: 'copilot-pull-request-reviewer[bot]', type: 'Bot', state: 'APPROVED' }]],
+        },
         [selfApproved]: { number: 14, author: 'alice-h', mergeCommit: selfApproved, reviewPages: [[{ login: 'alice-h', state: 'APPROVED' }]] },
       },
     });
     const captured = capturedLog();
     const r = (
-      await runTrail(dir, { repos: [{ path: 'repo', branch: 'main' }], github: { token: TOKEN, apiUrl: server.url } }, fixedClock(), 'commits', { log: captured.log })
+      await runTrail(dir, { repos: [{ path: 'repo', branch: 'main' }], github: { token: TOKEN, apiUrl: server.url } }, fixedClock(), 'commits', {
+        log: captured.log,
+      })
     ).records[0]!;
 
     expect(detailOf(r, squashed)).toMatchObject({ review: 'explicit', reviewers: [{ name: 'bob-h', email: null, via: 'github', counted: true }] });
     // bob-h's later change request withdrew his approval; carol-m's approval on page 2 stands.
     expect(detailOf(r, aliceChange)).toMatchObject({ landedBy: merge12, review: 'explicit', reviewers: [{ name: 'carol-m', via: 'github', counted: true }] });
-    expect(detailOf(r, botOnly).reviewers).toEqual([{ name: 'copilot-pull-request-reviewer[bot]', email: null, via: 'github', counted: false, reason: 'agent' }]);
+    expect(detailOf(r, botOnly).reviewers).toEqual([
+      { name: 'copilot-pull-request-reviewer[bot]', email: null, via: 'github', counted: false, reason: 'agent' },
+    ]);
     expect(detailOf(r, selfApproved).reviewers).toEqual([{ name: 'alice-h', email: null, via: 'github', counted: false, reason: 'self' }]);
     expect(detailOf(r, reviewedInGit).review).toBe('explicit');
     expect(codes(r)).toEqual(
-      [`agent-commit-unreviewed:${botOnly}`, `agent-commit-unreviewed:${selfApproved}`, `agent-commit-unreviewed:${noPull}`, `reviewer-is-agent:${botOnly}`, `self-approved:${selfApproved}`].sort(),
+      [
+        `agent-commit-unreviewed:${botOnly}`,
+        `agent-commit-unreviewed:${selfApproved}`,
+        `agent-commit-unreviewed:${noPull}`,
+        `reviewer-is-agent:${botOnly}`,
+        `self-approved:${selfApproved}`,
+      ].sort(),
     );
     expect(r.data.github).toEqual({ pullRequests: 4, unavailable: false });
 
@@ -95,7 +131,13 @@ describe('commit-trail GitHub enrichment (against a loopback stand-in for the RE
     server = await startGitHubStandIn({ owner: 'acme', repo: 'api', token: 'the-right-token', pulls: {} });
     const captured = capturedLog();
     const r = (
-      await runTrail(dir, { repos: [{ path: 'repo', branch: 'main', github: 'acme/api' }], github: { token: TOKEN, apiUrl: server.url } }, fixedClock(), 'commits', { log: captured.log })
+      await runTrail(
+        dir,
+        { repos: [{ path: 'repo', branch: 'main', github: 'acme/api' }], github: { token: TOKEN, apiUrl: server.url } },
+        fixedClock(),
+        'commits',
+        { log: captured.log },
+      )
     ).records[0]!;
     expect(codes(r)).toEqual([`agent-commit-unreviewed:${a}`, `agent-commit-unreviewed:${b}`, 'github-unavailable:'].sort());
     expect(r.findings.find((f) => f.code === 'github-unavailable')!.message).toMatch(/GitHub answered 401 to GET \/repos\/acme\/api\/commits\//);

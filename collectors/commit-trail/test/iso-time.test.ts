@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IsoTime } from '../iso-time.js';
+import { IsoTime } from '../parse/iso-time.js';
 
 describe('IsoTime', () => {
   it('writes what Date writes, to the second, across days, years and the epoch', () => {

@@ -1,12 +1,13 @@
+import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCollectors, writeNotice } from '../../../src/collector/runner.js';
 import type { EvidenceRecord } from '../../../src/record/types.js';
 import { FileStore } from '../../../src/store/file-store.js';
-import { collectorOf, environment, instance } from '../../../test/helpers/fixtures.js';
+import { runCollectorOnce } from '../../../src/testing.js';
+import { collectorOf } from '../../../test/helpers/fixtures.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
-import type { Position } from '../range.js';
+import type { Position } from '../schema.js';
 import { TestRepo } from './git-fixture.js';
 import { codes, commitsOf, fixedClock, runTrail } from './run.js';
 
@@ -17,7 +18,10 @@ interface RangeData {
 }
 
 const dataOf = (r: EvidenceRecord) => r.data as unknown as RangeData;
-const ids = (r: EvidenceRecord) => commitsOf(r).map((c) => c.id).sort();
+const ids = (r: EvidenceRecord) =>
+  commitsOf(r)
+    .map((c) => c.id)
+    .sort();
 
 describe('commit-trail ranges', () => {
   it('resumes exactly where the last run ended, through empty windows and downtime, so ranges chain with no hole', async () => {
@@ -30,7 +34,11 @@ describe('commit-trail ranges', () => {
 
     // First run: the window places the start, one day before the clock.
     const first = (await runTrail(dir, options, fixedClock('2026-02-03T12:00:00Z'))).records[0]!;
-    expect(dataOf(first).range).toEqual({ from: { commit: c2, time: '2026-02-02T10:00:00Z' }, to: { commit: c3, time: '2026-02-03T10:00:00Z' }, basis: 'days' });
+    expect(dataOf(first).range).toEqual({
+      from: { commit: c2, time: '2026-02-02T10:00:00Z' },
+      to: { commit: c3, time: '2026-02-03T10:00:00Z' },
+      basis: 'days',
+    });
     expect(ids(first)).toEqual([c3]);
 
     // Nothing new: an empty range that starts and ends where the last one ended.
@@ -70,7 +78,8 @@ describe('commit-trail ranges', () => {
     expect(dataOf(whole).range).toMatchObject({ from: null, basis: 'history' });
     expect(commitsOf(whole)).toHaveLength(3);
 
-    const windowed = (await runTrail(join(dir, 'b'), { repos: [{ path: join(dir, 'repo') }], window: { since: '2026-02-02', until: '2026-02-02T23:59:59Z' } })).records[0]!;
+    const windowed = (await runTrail(join(dir, 'b'), { repos: [{ path: join(dir, 'repo') }], window: { since: '2026-02-02', until: '2026-02-02T23:59:59Z' } }))
+      .records[0]!;
     expect(dataOf(windowed).range).toMatchObject({ from: { commit: c1 }, to: { commit: c2 }, basis: 'since' });
     expect(ids(windowed)).toEqual([c2]);
   });
@@ -81,7 +90,13 @@ describe('commit-trail ranges', () => {
     const b = await TestRepo.create(join(dir, 'b'));
     const a1 = await a.commit({ message: 'a1', at: '2026-02-01T10:00:00Z' });
     const b1 = await b.commit({ message: 'b1', at: '2026-02-01T10:00:00Z' });
-    const options = { repos: [{ path: 'a', branch: 'main' }, { path: 'missing', branch: 'main' }, { path: 'b', branch: 'main' }] };
+    const options = {
+      repos: [
+        { path: 'a', branch: 'main' },
+        { path: 'missing', branch: 'main' },
+        { path: 'b', branch: 'main' },
+      ],
+    };
     const first = (await runTrail(dir, options, fixedClock('2026-02-02T00:00:00Z'))).records;
     expect(first.map((r) => r.status)).toEqual(['pass', 'error', 'pass']);
     expect(dataOf(first[2]!).positions).toEqual({
@@ -136,22 +151,27 @@ describe('commit-trail ranges', () => {
     expect(dataOf(r).range).toMatchObject({ from: { commit: before }, to: { commit: after } });
   });
 
-  it('resumes from its own last record past a failed run and the agent\'s notices, on later days and after a restart', async () => {
+  it("resumes from its own last record past a failed run and the agent's notices, on later days and after a restart", async () => {
     const dir = await tempDir();
     const repo = await TestRepo.create(join(dir, 'repo'));
     const c1 = await repo.commit({ message: 'one', at: '2026-02-01T10:00:00Z' });
     const options = { repos: [{ path: 'repo', branch: 'main' }] };
     await runTrail(dir, options, fixedClock('2026-02-02T00:00:00Z'));
 
-    // A later day: the same stream gets a failed run, then a notice about a skipped one (each through a fresh writer, as after a restart).
+    // A later day: the same stream gets a failed run, then one that timed out, each recorded by the agent in a notice of
+    // its own (each through a fresh writer, as after a restart).
     const store = new FileStore(join(dir, 'evidence'));
-    const env = environment(store, { configDir: dir, clock: fixedClock('2026-02-03T00:00:00Z') });
+    const later = { store, configDir: dir, clock: fixedClock('2026-02-03T00:00:00Z'), id: 'commits' };
     const failing = collectorOf('commit-trail', async function* () {
       yield* [];
       throw new Error('killed half way');
     });
-    await runCollectors([instance('commits', failing)], env);
-    const notice = await writeNotice(instance('commits', failing), { subject: { kind: 'collector', id: 'commits' }, status: 'info', summary: 'A run was skipped.', data: { notice: 'run-skipped' } }, env);
+    await runCollectorOnce(failing, {}, later);
+    const stalled = collectorOf('commit-trail', async function* (ctx) {
+      await once(ctx.signal, 'abort');
+      yield* [];
+    });
+    const notice = (await runCollectorOnce(stalled, {}, { ...later, timeoutMs: 100 })).records[0]!;
     expect(notice.seq).toBe(2);
 
     const c2 = await repo.commit({ message: 'two', at: '2026-02-03T10:00:00Z' });

@@ -44,10 +44,16 @@ describe('commit-trail review evidence from git alone', () => {
 
     // Alice asked Claude, then merged it herself citing only Copilot's approval.
     const byAgent = await repo.commit({ message: `Refactor${CLAUDE}`, at: '2026-02-01T10:10:00Z', parents: [root] }, 'agent-approved');
-    const agentApproved = await repo.merge(byAgent, { message: `Merge agent-approved\n\nApproved-by: ${COPILOT.name} <${COPILOT.email}>`, at: '2026-02-01T10:11:00Z' });
+    const agentApproved = await repo.merge(byAgent, {
+      message: `Merge agent-approved\n\nApproved-by: ${COPILOT.name} <${COPILOT.email}>`,
+      at: '2026-02-01T10:11:00Z',
+    });
 
     const byBot = await repo.commit({ message: `Rename${CLAUDE}`, at: '2026-02-01T10:20:00Z', parents: [root] }, 'bot-approved');
-    const botApproved = await repo.merge(byBot, { message: 'Merge bot-approved\n\nReviewed-by: dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>', at: '2026-02-01T10:21:00Z' });
+    const botApproved = await repo.merge(byBot, {
+      message: 'Merge bot-approved\n\nReviewed-by: dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>',
+      at: '2026-02-01T10:21:00Z',
+    });
 
     const bySelf = await repo.commit({ message: `Tune${CLAUDE}`, at: '2026-02-01T10:30:00Z', parents: [root] }, 'self');
     const selfApproved = await repo.merge(bySelf, { message: `Merge self\n\nReviewed-by: ${ALICE.name} <${ALICE.email}>`, at: '2026-02-01T10:31:00Z' });
@@ -78,8 +84,16 @@ describe('commit-trail review evidence from git alone', () => {
   it('counts a merger or applying committer other than the author as an implicit review, unless turned off', async () => {
     const dir = await tempDir();
     const { repo, root } = await repoWithRoot(dir);
-    const copilotChange = await repo.commit({ message: 'Copilot PR', at: '2026-02-01T10:00:00Z', author: COPILOT, committer: WEB_FLOW, parents: [root] }, 'copilot/fix');
-    const mergedByBob = await repo.merge(copilotChange, { message: "Merge pull request #7 from copilot/fix", at: '2026-02-01T10:01:00Z', author: BOB, committer: WEB_FLOW });
+    const copilotChange = await repo.commit(
+      { message: 'Copilot PR', at: '2026-02-01T10:00:00Z', author: COPILOT, committer: WEB_FLOW, parents: [root] },
+      'copilot/fix',
+    );
+    const mergedByBob = await repo.merge(copilotChange, {
+      message: 'Merge pull request #7 from copilot/fix',
+      at: '2026-02-01T10:01:00Z',
+      author: BOB,
+      committer: WEB_FLOW,
+    });
     const applied = await repo.commit({ message: `Applied patch${CLAUDE}`, at: '2026-02-01T10:02:00Z', author: ALICE, committer: CAROL });
     const squashedInUi = await repo.commit({ message: 'Squashed PR (#8)', at: '2026-02-01T10:03:00Z', author: COPILOT, committer: WEB_FLOW });
 
@@ -96,7 +110,9 @@ describe('commit-trail review evidence from git alone', () => {
     expect(on.data.review).toEqual({ required: 3, explicit: 0, implicit: 2, missing: 1, implicitAccepted: true });
 
     const off = (await runTrail(join(dir, 'off'), { repos: [{ path: join(dir, 'repo'), branch: 'main' }], implicitReview: false })).records[0]!;
-    expect(codes(off)).toEqual([`agent-commit-unreviewed:${applied}`, `agent-commit-unreviewed:${copilotChange}`, `agent-commit-unreviewed:${squashedInUi}`].sort());
+    expect(codes(off)).toEqual(
+      [`agent-commit-unreviewed:${applied}`, `agent-commit-unreviewed:${copilotChange}`, `agent-commit-unreviewed:${squashedInUi}`].sort(),
+    );
     expect(off.data.review).toMatchObject({ implicit: 0, missing: 3, implicitAccepted: false });
   });
 

@@ -1,13 +1,10 @@
 import { join } from 'node:path';
-import { expect } from 'vitest';
 import type { Clock } from '../../../src/collector/contract.js';
-import { checkOptions } from '../../../src/collector/registry.js';
-import { runCollectors, type RunEnvironment } from '../../../src/collector/runner.js';
 import type { EvidenceRecord } from '../../../src/record/types.js';
 import { FileStore } from '../../../src/store/file-store.js';
-import { environment } from '../../../test/helpers/fixtures.js';
+import { type RunOnceOptions, runCollectorOnce } from '../../../src/testing.js';
 import commitTrail from '../index.js';
-import type { CommitDetail } from '../detail.js';
+import type { CommitDetail } from '../schema.js';
 
 export const NOW = Date.parse('2026-03-01T12:00:00Z');
 
@@ -23,20 +20,20 @@ export interface Run {
 }
 
 /**
- * Runs the collector once through the real runner into a file store in
+ * Runs the collector once through the test kit into a file store in
  * `dir/evidence`, so records are validated against the payload schema and
- * chained; a later run on the same `dir` sees the earlier records as `previous`.
+ * chained, and the store is verified; a later run on the same `dir` sees the
+ * earlier records as `previous`.
  */
-export async function runTrail(dir: string, options: Record<string, unknown>, clock: Clock = fixedClock(), id = 'commits', env: Partial<RunEnvironment> = {}): Promise<Run> {
-  const checked = checkOptions(commitTrail, options);
-  expect(checked.problems).toEqual([]);
-  const records: EvidenceRecord[] = [];
+export async function runTrail(
+  dir: string,
+  options: Record<string, unknown>,
+  clock: Clock = fixedClock(),
+  id = 'commits',
+  env: Pick<RunOnceOptions, 'log' | 'signal' | 'agentId' | 'timeoutMs'> = {},
+): Promise<Run> {
   const store = new FileStore(join(dir, 'evidence'));
-  const [outcome] = await runCollectors(
-    [{ id, collector: commitTrail as never, options: checked.options, controls: commitTrail.controls, timeoutMs: 20_000 }],
-    environment(store, { configDir: dir, clock, onRecord: (r) => records.push(r), ...env }),
-  );
-  expect(outcome!.storeFailure).toBeUndefined();
+  const { records } = await runCollectorOnce(commitTrail, options, { store, clock, configDir: dir, id, timeoutMs: 20_000, ...env });
   return { records, store };
 }
 

@@ -33,10 +33,24 @@ describe('evidence-agent model sign / verify (real process)', () => {
   });
 
   it.skipIf(!existsSync(FIXTURES))('verifies an OpenSSF fixture by key and by Sigstore identity (skipped without ../shared fixtures)', async () => {
-    const key = await runCli(['model', 'verify', join(FIXTURES, 'v1.1.0-elliptic-key'), '--public-key', join(FIXTURES, 'keys/certificate/signing-key-pub.pem')]);
+    const key = await runCli([
+      'model',
+      'verify',
+      join(FIXTURES, 'v1.1.0-elliptic-key'),
+      '--public-key',
+      join(FIXTURES, 'keys/certificate/signing-key-pub.pem'),
+    ]);
     expect(key.code).toBe(0);
     const keyless = await runCli([
-      'model', 'verify', join(FIXTURES, 'v1.0.1-sigstore'), '--identity', 'stefanb@us.ibm.com', '--issuer', 'https://sigstore.verify.ibm.com/oauth2', '--ignore-paths', 'ignore-me',
+      'model',
+      'verify',
+      join(FIXTURES, 'v1.0.1-sigstore'),
+      '--identity',
+      'stefanb@us.ibm.com',
+      '--issuer',
+      'https://sigstore.verify.ibm.com/oauth2',
+      '--ignore-paths',
+      'ignore-me',
     ]);
     expect(keyless.stdout).toMatch(/OK: 2 files match the signature by stefanb@us\.ibm\.com/);
     expect(keyless.code).toBe(0);

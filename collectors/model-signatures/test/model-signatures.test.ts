@@ -1,16 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, sign } from 'node:crypto';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preAuthEncoding } from '../../../src/model-signing/dsse.js';
-import { signModel } from '../../../src/model-signing/sign-model.js';
 import { generateP256, keyHint, parsePrivateKey } from '../../../src/signing/keys.js';
-import { sign } from 'node:crypto';
 import { tempDir } from '../../../test/helpers/tmp.js';
-import { motoAvailable, startMoto, type RunningServer } from '../../../test/servers/moto.js';
+import { motoAvailable, type RunningServer, startMoto } from '../../../test/servers/moto.js';
 import { createBucket, testClient } from '../../../test/servers/s3-buckets.js';
 import { useTestCredentials } from '../../../test/servers/s3-servers.js';
+import { preAuthEncoding } from '../format/dsse.js';
+import { signModel } from '../format/sign-model.js';
 import { codes, runModelSignatures } from './helpers.js';
 
 interface Fixture {
@@ -49,15 +48,23 @@ async function approve(f: Pick<Fixture, 'dir'>, subjectDigest: string): Promise<
 
 async function run(f: Fixture, extra: Record<string, unknown> = {}, model: Record<string, unknown> = {}) {
   const [record] = await runModelSignatures(
-    { models: [{ name: 'fraud-detector', path: 'fraud-detector', ...model }], verify: { method: 'key', publicKeys: ['release.pub'] }, ledger: 'approved-models.yaml', ...extra },
+    {
+      models: [{ name: 'fraud-detector', path: 'fraud-detector', ...model }],
+      verify: { method: 'key', publicKeys: ['release.pub'] },
+      ledger: 'approved-models.yaml',
+      ...extra,
+    },
     f.dir,
   );
   return record!;
 }
 
-async function editSignature(f: Fixture, change: (bundle: Record<string, any>) => void): Promise<void> {
+/** The members of a signature bundle that tests change. */
+type EditableBundle = { dsseEnvelope: { payload: string; signatures: { sig: string }[] } };
+
+async function editSignature(f: Fixture, change: (bundle: EditableBundle) => void): Promise<void> {
   const path = join(f.model, 'model.sig');
-  const bundle = JSON.parse(await readFile(path, 'utf8')) as Record<string, any>;
+  const bundle = JSON.parse(await readFile(path, 'utf8')) as EditableBundle;
   change(bundle);
   await writeFile(path, JSON.stringify(bundle));
 }
@@ -66,10 +73,15 @@ const releaseKey = async (f: Fixture) => parsePrivateKey(await readFile(join(f.d
 
 /** Re-signs the model as model_signing 0.2 did: the Digests/v0.1 predicate, one subject per file, in the order given. */
 async function signLegacy(f: Fixture, names: string[]): Promise<void> {
-  const digest = async (p: string) => createHash('sha256').update(await readFile(join(f.model, p))).digest('hex');
+  const digest = async (p: string) =>
+    createHash('sha256')
+      .update(await readFile(join(f.model, p)))
+      .digest('hex');
   const statement = {
     _type: 'https://in-toto.io/Statement/v1',
-    subject: await Promise.all(names.map(async (name) => ({ name, digest: { sha256: await digest(name) }, annotations: { actual_hash_algorithm: 'file-sha256' } }))),
+    subject: await Promise.all(
+      names.map(async (name) => ({ name, digest: { sha256: await digest(name) }, annotations: { actual_hash_algorithm: 'file-sha256' } })),
+    ),
     predicateType: 'https://model_signing/Digests/v0.1',
     predicate: { unused: 'Unused predicate' },
   };
@@ -77,7 +89,7 @@ async function signLegacy(f: Fixture, names: string[]): Promise<void> {
   const payload = Buffer.from(JSON.stringify(statement, null, 2));
   await editSignature(f, (b) => {
     b.dsseEnvelope.payload = payload.toString('base64');
-    b.dsseEnvelope.signatures[0].sig = sign('sha256', preAuthEncoding('application/vnd.in-toto+json', payload), key).toString('base64');
+    b.dsseEnvelope.signatures[0]!.sig = sign('sha256', preAuthEncoding('application/vnd.in-toto+json', payload), key).toString('base64');
   });
 }
 
@@ -135,11 +147,15 @@ describe('model-signatures with keys and models made in the test', () => {
     ['truncated JSON', (text: string) => text.slice(0, 120), /not valid JSON.*truncated/],
     ['a wrong payload type', (text: string) => text.replace('application/vnd.in-toto+json', 'text/plain'), /payload type is "text\/plain"/],
     ['bad base64', (text: string) => text.replace(/"payload":"[^"]+"/, '"payload":"@@not base64@@"'), /payload is not valid base64/],
-    ['a forged statement under the old signature', (text: string) => {
-      const b = JSON.parse(text) as { dsseEnvelope: { payload: string } };
-      b.dsseEnvelope.payload = Buffer.from(Buffer.from(b.dsseEnvelope.payload, 'base64').toString().replace('config.json', 'config.yaml')).toString('base64');
-      return JSON.stringify(b);
-    }, /does not verify/],
+    [
+      'a forged statement under the old signature',
+      (text: string) => {
+        const b = JSON.parse(text) as { dsseEnvelope: { payload: string } };
+        b.dsseEnvelope.payload = Buffer.from(Buffer.from(b.dsseEnvelope.payload, 'base64').toString().replace('config.json', 'config.yaml')).toString('base64');
+        return JSON.stringify(b);
+      },
+      /does not verify/,
+    ],
   ])('reports a corrupt bundle (%s) as signature-invalid, never a crash', async (_what, corrupt, message) => {
     const f = await signedModel();
     const path = join(f.model, 'model.sig');
@@ -196,7 +212,11 @@ describe('model-signatures with keys and models made in the test', () => {
     expect(rest).toEqual([]);
     expect(broken).toMatchObject({ subject: { id: 'broken' }, status: 'fail' });
     expect(broken!.findings).toEqual([
-      expect.objectContaining({ code: 'model-unreadable', ref: '.', message: expect.stringMatching(/^cannot read \/proc\/self\/mem: EIO.*; .*make it readable/) }),
+      expect.objectContaining({
+        code: 'model-unreadable',
+        ref: '.',
+        message: expect.stringMatching(/^cannot read \/proc\/self\/mem: EIO.*; .*make it readable/),
+      }),
     ]);
     expect(next).toMatchObject({ subject: { id: 'fraud-detector' }, status: 'pass', findings: [] });
   });
@@ -211,7 +231,10 @@ describe('model-signatures with keys and models made in the test', () => {
 
   it('fails a model whose digest is not in the ledger', async () => {
     const f = await signedModel();
-    await writeFile(join(f.dir, 'approved-models.yaml'), `- { name: fraud-detector, digest: "sha256:${'0'.repeat(64)}", approvedBy: bob, approvedAt: "2026-01-01T00:00:00Z" }\n`);
+    await writeFile(
+      join(f.dir, 'approved-models.yaml'),
+      `- { name: fraud-detector, digest: "sha256:${'0'.repeat(64)}", approvedBy: bob, approvedAt: "2026-01-01T00:00:00Z" }\n`,
+    );
     const r = await run(f);
     expect(r.findings).toEqual([expect.objectContaining({ code: 'not-in-ledger' })]);
     expect(r.data).toMatchObject({ ledgerEntry: null, ledgerChecked: true });
@@ -286,9 +309,15 @@ describe.skipIf(!motoAvailable())('model-signatures on S3 (moto; skipped without
       },
       f.dir,
     );
-    expect(records.map((r) => [r.subject.id, r.status])).toEqual([['gone', 'fail'], ['fraud-detector', 'pass']]);
+    expect(records.map((r) => [r.subject.id, r.status])).toEqual([
+      ['gone', 'fail'],
+      ['fraud-detector', 'pass'],
+    ]);
     expect(records[0]!.findings).toEqual([
-      expect.objectContaining({ code: 'model-unreadable', message: expect.stringMatching(/^cannot list the objects under s3:\/\/no-such-bucket\/fraud-detector\/v12\/: .*bucket does not exist; check/) }),
+      expect.objectContaining({
+        code: 'model-unreadable',
+        message: expect.stringMatching(/^cannot list the objects under s3:\/\/no-such-bucket\/fraud-detector\/v12\/: .*bucket does not exist; check/),
+      }),
     ]);
   });
 });

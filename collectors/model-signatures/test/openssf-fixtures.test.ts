@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { cp, readdir, readFile, writeFile, chmod } from 'node:fs/promises';
+import { chmod, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { signModel } from '../../../src/model-signing/sign-model.js';
-import { embeddedTrustedRoot } from '../../../src/model-signing/sigstore-root.js';
-import { parsePrivateKey } from '../../../src/signing/keys.js';
 import { PACKAGE_ROOT } from '../../../src/package-root.js';
+import { parsePrivateKey } from '../../../src/signing/keys.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
+import { signModel } from '../format/sign-model.js';
+import { embeddedTrustedRoot } from '../format/sigstore-root.js';
 import { codes, runModelSignatures } from './helpers.js';
 
 // Real signatures made by the OpenSSF model_signing tool, read where they are (never copied into the project).
@@ -107,7 +107,12 @@ describe.skipIf(!present)(`OpenSSF model_signing fixtures${present ? '' : ' (ski
     await cp(join(FIXTURES, 'v1.1.0-elliptic-key'), dir, { recursive: true });
     await chmod(join(dir, 'model.sig'), 0o644);
     const decode = async () =>
-      JSON.parse(Buffer.from((JSON.parse(await readFile(join(dir, 'model.sig'), 'utf8')) as { dsseEnvelope: { payload: string } }).dsseEnvelope.payload, 'base64').toString()) as {
+      JSON.parse(
+        Buffer.from(
+          (JSON.parse(await readFile(join(dir, 'model.sig'), 'utf8')) as { dsseEnvelope: { payload: string } }).dsseEnvelope.payload,
+          'base64',
+        ).toString(),
+      ) as {
         subject: unknown;
         predicate: { resources: unknown; serialization: { ignore_paths: string[] } };
       };

@@ -1,23 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkOptions } from '../../../src/collector/registry.js';
-import { runCollectors } from '../../../src/collector/runner.js';
 import type { EvidenceRecord } from '../../../src/record/types.js';
-import { FileStore } from '../../../src/store/file-store.js';
-import { environment } from '../../../test/helpers/fixtures.js';
+import { runCollectorOnce } from '../../../src/testing.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
 import policyDocuments from '../index.js';
+import { judgePolicies, matches } from '../judge.js';
 
 async function run(dir: string, options: Record<string, unknown>): Promise<EvidenceRecord> {
-  const checked = checkOptions(policyDocuments, options);
-  expect(checked.problems).toEqual([]);
-  const records: EvidenceRecord[] = [];
-  const store = new FileStore(join(dir, 'evidence'));
-  await runCollectors(
-    [{ id: 'pol', collector: policyDocuments as never, options: checked.options, controls: policyDocuments.controls, timeoutMs: 10_000 }],
-    environment(store, { configDir: dir, onRecord: (r) => records.push(r) }),
-  );
+  const { records } = await runCollectorOnce(policyDocuments, options, { configDir: dir, id: 'pol' });
   expect(records).toHaveLength(1);
   return records[0]!;
 }
@@ -69,8 +60,26 @@ describe('policy-documents', () => {
     expect(r.findings).toEqual([expect.objectContaining({ code: 'path-matched-nothing', ref: 'missing/*.md' })]);
   });
 
-  it('rejects options of the wrong shape', () => {
-    expect(checkOptions(policyDocuments, { paths: [] }).problems[0]!.message).toMatch(/must NOT have fewer than 1 items/);
-    expect(checkOptions(policyDocuments, {}).problems[0]!.message).toMatch(/required property 'paths'/);
+  it('rejects options of the wrong shape', async () => {
+    await expect(runCollectorOnce(policyDocuments, { paths: [] })).rejects.toThrow(/invalid options: options\.paths: must NOT have fewer than 1 items/);
+    await expect(runCollectorOnce(policyDocuments, {})).rejects.toThrow(/invalid options: options: must have required property 'paths'/);
+  });
+});
+
+describe('policy-documents judging (no I/O)', () => {
+  const doc = (path: string, size: number) => ({ path, sha256: '0'.repeat(64), size, modifiedAt: '2026-01-01T00:00:00.000Z' });
+
+  it('fails an empty document for a required policy and names it', () => {
+    const draft = judgePolicies('pol', ['data-retention'], { files: ['/x/data-retention.md'], documents: [doc('data-retention.md', 0)], unmatched: [] });
+    expect(draft.status).toBe('fail');
+    expect(draft.findings).toEqual([expect.objectContaining({ code: 'policy-empty', ref: 'data-retention.md' })]);
+    expect(draft.data!.required).toEqual([{ id: 'data-retention', document: 'data-retention.md' }]);
+  });
+
+  it('matches ids ignoring case and punctuation, and patterns on the base name only', () => {
+    expect(matches({ id: 'access-control' }, '/docs/Access_Control Policy.md')).toBe(true);
+    expect(matches({ id: 'access-control' }, '/access-control/other.md')).toBe(false);
+    expect(matches({ id: 'v', pattern: 'vendor-*.pdf' }, '/docs/VENDOR-2026.pdf')).toBe(true);
+    expect(matches({ id: 'v', pattern: 'vendor-*.pdf' }, '/docs/vendor-2026.pdf.txt')).toBe(false);
   });
 });

@@ -1,15 +1,10 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { Storage, type Bucket, type File, type FileMetadata, type StorageOptions } from '@google-cloud/storage';
-import type { JsonObject } from '../../record/types.js';
+import { type Bucket, type File, type FileMetadata, Storage, type StorageOptions } from '@google-cloud/storage';
+import type { JsonObject } from '../../json.js';
+import { type BucketPosture, type ErrorClass, nullIfMissing, type ObjectBackend, type PutObjectRequest, parseBucketUrl } from '../remote/backend.js';
+import type { GcsSettings } from '../settings.js';
 import type { ObjectLock, ObjectVersion } from '../types.js';
-import { nullIfMissing, parseBucketUrl, type BucketPosture, type ErrorClass, type ObjectBackend, type PutObjectRequest } from '../remote/backend.js';
-
-export interface GcsSettings {
-  projectId?: string;
-  /** A custom endpoint (tests, private endpoints); requests to it are sent without credentials. */
-  apiEndpoint?: string;
-}
 
 interface ClientError {
   code?: number | string;
@@ -131,7 +126,12 @@ export class GcsBackend implements ObjectBackend {
   async *list(prefix: string, delimiter?: '/'): AsyncIterable<string> {
     let pageToken: string | undefined;
     do {
-      const [files, next, response] = await this.bucket.getFiles({ prefix: this.prefix + prefix, autoPaginate: false, ...(delimiter ? { delimiter } : {}), ...(pageToken ? { pageToken } : {}) });
+      const [files, next, response] = await this.bucket.getFiles({
+        prefix: this.prefix + prefix,
+        autoPaginate: false,
+        ...(delimiter ? { delimiter } : {}),
+        ...(pageToken ? { pageToken } : {}),
+      });
       // Each page covers a name range, so sorting within a page keeps the whole listing in order.
       const names = [...files.map((f) => f.name), ...((response as { prefixes?: string[] } | undefined)?.prefixes ?? [])].sort();
       for (const name of names) yield name.slice(this.prefix.length);
@@ -143,7 +143,12 @@ export class GcsBackend implements ObjectBackend {
     let pageToken: string | undefined;
     let current: { key: string; entries: FileMetadata[] } | undefined;
     do {
-      const [files, next] = await this.bucket.getFiles({ prefix: this.prefix + prefix, versions: true, autoPaginate: false, ...(pageToken ? { pageToken } : {}) });
+      const [files, next] = await this.bucket.getFiles({
+        prefix: this.prefix + prefix,
+        versions: true,
+        autoPaginate: false,
+        ...(pageToken ? { pageToken } : {}),
+      });
       for (const { metadata } of files) {
         const key = metadata.name!.slice(this.prefix.length);
         // A key's generations can span pages: keep collecting until the name changes.

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { JsonObject } from '../../record/types.js';
+import type { JsonObject } from '../../json.js';
 import type { ObjectLock, ObjectVersion, PutBody } from '../types.js';
 
 /** What a bucket says about itself, in terms common to S3 and GCS. */
@@ -54,7 +54,7 @@ export interface ObjectBackend {
 /** Splits `s3://bucket/some/prefix` into bucket and a prefix that ends in `/` (or is empty). */
 export function parseBucketUrl(url: string, scheme: 's3' | 'gs'): { bucket: string; prefix: string } {
   const m = new RegExp(`^${scheme}://([^/]+)/?(.*)$`).exec(url);
-  if (!m || !m[1]) throw new Error(`${url} is not a ${scheme}://bucket/prefix URL`);
+  if (!m?.[1]) throw new Error(`${url} is not a ${scheme}://bucket/prefix URL`);
   const prefix = m[2]!.replace(/^\/+|\/+$/g, '');
   return { bucket: m[1], prefix: prefix ? `${prefix}/` : '' };
 }

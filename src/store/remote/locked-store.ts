@@ -1,16 +1,12 @@
-import { stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { StorageNote } from '../../record/types.js';
 import { sameContent } from '../same-content.js';
+import type { StorageNote } from '../types.js';
 import {
   assertValidKey,
-  StoreConflictError,
-  StoreError,
-  StorePreflightError,
-  StoreUnavailableError,
   type EvidenceStore,
   type Immutability,
   type ListOptions,
@@ -18,10 +14,14 @@ import {
   type PutBody,
   type PutResult,
   type StoreAudit,
+  StoreConflictError,
+  StoreError,
+  StorePreflightError,
+  StoreUnavailableError,
 } from '../types.js';
 import type { BucketPosture, ObjectBackend } from './backend.js';
 import { preflightProblems, type RetentionSettings } from './preflight.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry.js';
 
 export interface LockedStoreOptions {
   retention: RetentionSettings;
@@ -77,8 +77,11 @@ export class LockedObjectStore implements EvidenceStore {
   }
 
   private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, (err) => this.backend.classify(err) === 'retry', this.options.retry ?? DEFAULT_RETRY, (err, attempt, delay) =>
-      this.options.log.warn({ err, attempt, delayMs: Math.round(delay), store: this.url }, `${what} failed; retrying`),
+    return withRetry(
+      fn,
+      (err) => this.backend.classify(err) === 'retry',
+      this.options.retry ?? DEFAULT_RETRY,
+      (err, attempt, delay) => this.options.log.warn({ err, attempt, delayMs: Math.round(delay), store: this.url }, `${what} failed; retrying`),
     ).catch((err: unknown) => {
       if (err instanceof StoreError) throw err;
       const kind = this.backend.classify(err);
@@ -170,4 +173,3 @@ export class LockedObjectStore implements EvidenceStore {
     await this.backend.close();
   }
 }
-

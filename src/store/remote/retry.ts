@@ -12,7 +12,12 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 200, maxMs: 10_
  * out, sleeping with exponential backoff and full jitter between attempts so
  * a fleet of agents does not retry in step.
  */
-export async function withRetry<T>(fn: () => Promise<T>, retryable: (err: unknown) => boolean, policy: RetryPolicy, onRetry?: (err: unknown, attempt: number, delayMs: number) => void): Promise<T> {
+export async function withRetry<T>(
+  fn: () => Promise<T>,
+  retryable: (err: unknown) => boolean,
+  policy: RetryPolicy,
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

@@ -13,15 +13,10 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import type { JsonObject } from '../../record/types.js';
+import type { JsonObject } from '../../json.js';
+import { type BucketPosture, type ErrorClass, nullIfMissing, type ObjectBackend, type PutObjectRequest, parseBucketUrl } from '../remote/backend.js';
+import type { S3Settings } from '../settings.js';
 import type { ObjectLock, ObjectVersion } from '../types.js';
-import { nullIfMissing, parseBucketUrl, type BucketPosture, type ErrorClass, type ObjectBackend, type PutObjectRequest } from '../remote/backend.js';
-
-export interface S3Settings {
-  region?: string;
-  endpoint?: string;
-  forcePathStyle?: boolean;
-}
 
 interface SdkError {
   name?: string;
@@ -92,7 +87,8 @@ export class S3Backend implements ObjectBackend {
     // A file the upload reads (a spooled object) is gone or unreadable: retrying will not help, and it is no outage.
     if (typeof (err as NodeJS.ErrnoException).path === 'string') return 'fatal';
     if (e.$retryable || e.name === 'TimeoutError' || e.name === 'RequestTimeout' || NETWORK_CODES.has(e.code ?? '')) return 'retry';
-    if (code === undefined && (e.name === 'Error' || e.name === 'AbortError' || /socket|ECONN|network|timeout/i.test(String((err as Error).message)))) return 'retry';
+    if (code === undefined && (e.name === 'Error' || e.name === 'AbortError' || /socket|ECONN|network|timeout/i.test(String((err as Error).message))))
+      return 'retry';
     return 'fatal';
   }
 
@@ -199,14 +195,14 @@ export class S3Backend implements ObjectBackend {
     const Bucket = this.bucket;
     const versioning = await this.client.send(new GetBucketVersioningCommand({ Bucket }));
     const lock = await optional(() => this.client.send(new GetObjectLockConfigurationCommand({ Bucket })), ['ObjectLockConfigurationNotFoundError']);
-    const encryption = await optional(() => this.client.send(new GetBucketEncryptionCommand({ Bucket })), [
-      'ServerSideEncryptionConfigurationNotFoundError',
-      'NotImplemented',
-    ]).catch(() => undefined);
-    const publicAccess = await optional(() => this.client.send(new GetPublicAccessBlockCommand({ Bucket })), [
-      'NoSuchPublicAccessBlockConfiguration',
-      'NotImplemented',
-    ]).catch(() => undefined);
+    const encryption = await optional(
+      () => this.client.send(new GetBucketEncryptionCommand({ Bucket })),
+      ['ServerSideEncryptionConfigurationNotFoundError', 'NotImplemented'],
+    ).catch(() => undefined);
+    const publicAccess = await optional(
+      () => this.client.send(new GetPublicAccessBlockCommand({ Bucket })),
+      ['NoSuchPublicAccessBlockConfiguration', 'NotImplemented'],
+    ).catch(() => undefined);
     const lockEnabled = lock?.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
     const rule = lock?.ObjectLockConfiguration?.Rule?.DefaultRetention;
     const days = rule ? (rule.Days ?? 0) + (rule.Years ?? 0) * DAYS_PER_YEAR : 0;
@@ -247,5 +243,5 @@ export const S3_FIXES = {
   objectLock:
     'Object Lock can only be enabled when a bucket is created (aws s3api create-bucket … --object-lock-enabled-for-bucket); create a new bucket for evidence, or see deploy/terraform.',
   defaultRetention:
-    "Set a COMPLIANCE default retention at least retention.days long: aws s3api put-object-lock-configuration --bucket <bucket> --object-lock-configuration '{\"ObjectLockEnabled\":\"Enabled\",\"Rule\":{\"DefaultRetention\":{\"Mode\":\"COMPLIANCE\",\"Days\":<days>}}}', or set retention.perObject: true (the agent then needs s3:PutObjectRetention).",
+    'Set a COMPLIANCE default retention at least retention.days long: aws s3api put-object-lock-configuration --bucket <bucket> --object-lock-configuration \'{"ObjectLockEnabled":"Enabled","Rule":{"DefaultRetention":{"Mode":"COMPLIANCE","Days":<days>}}}\', or set retention.perObject: true (the agent then needs s3:PutObjectRetention).',
 };

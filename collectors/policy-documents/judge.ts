@@ -1,0 +1,62 @@
+import { basename } from 'node:path';
+import type { Finding, RecordDraft } from '../../src/collector/contract.js';
+import type { PolicyDocument, PolicyDocumentsPayload, RequiredPolicy } from './schema.js';
+
+/** `Access_Control Policy.md` -> `access-control-policy-md`, so ids match however a file is named. */
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+export function matches(policy: RequiredPolicy, file: string): boolean {
+  const name = basename(file);
+  return policy.pattern ? globToRegExp(policy.pattern).test(name) : slug(name).includes(slug(policy.id));
+}
+
+export interface Observed {
+  /** Absolute paths, in the order of `documents`. */
+  files: readonly string[];
+  documents: readonly PolicyDocument[];
+  unmatched: readonly string[];
+}
+
+/** Judges the fingerprinted documents against the required policies: each must have a non-empty document. */
+export function judgePolicies(setId: string, required: readonly (string | RequiredPolicy)[], observed: Observed): RecordDraft<PolicyDocumentsPayload> {
+  const findings: Finding[] = observed.unmatched.map((pattern) => ({
+    code: 'path-matched-nothing',
+    severity: 'medium',
+    message: `no file matches ${pattern}`,
+    ref: pattern,
+  }));
+  const policies = required.map((r) => (typeof r === 'string' ? { id: r } : r));
+  let missing = 0;
+  const coverage = policies.map((policy) => {
+    const doc = observed.documents.find((_d, i) => matches(policy, observed.files[i]!));
+    if (!doc) {
+      missing++;
+      findings.push({ code: 'policy-missing', severity: 'high', message: `no document for the required ${policy.id} policy`, ref: policy.id });
+    } else if (doc.size === 0) {
+      missing++;
+      findings.push({ code: 'policy-empty', severity: 'high', message: `the ${policy.id} policy (${doc.path}) is empty`, ref: doc.path });
+    }
+    return { id: policy.id, document: doc?.path ?? null };
+  });
+  const count = observed.documents.length;
+  return {
+    subject: { kind: 'policy-set', id: setId },
+    status: missing === 0 ? 'pass' : 'fail',
+    summary:
+      missing === 0
+        ? `All ${policies.length} required policies are present among ${count} fingerprinted documents.`
+        : `${missing} of ${policies.length} required policies are missing or empty among ${count} documents.`,
+    findings,
+    data: { documents: [...observed.documents], required: coverage },
+  };
+}
