@@ -7,17 +7,23 @@
  * does not count in the collector's peak RSS). Prints commits/s for both, the
  * ratio and peak RSS: once
  * for the repository as fast-import leaves it, and once with the
- * commit-graph `git gc` writes, which makes git's own walk cheaper.
+ * commit-graph `git gc` writes, which makes git's own walk cheaper. A third
+ * case is a linear history of as many commits, without a commit-graph, read
+ * with a window that starts before its first commit (where finding the
+ * window's start costs a walk of its own unless the one pass finds it), also
+ * measured as a user starts the CLI: `bin/evidence-agent.js snapshot` with no
+ * NODE_OPTIONS, its wall time and peak RSS.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/commit-trail.js      (COMMITS=20000 for a quicker run)
  *
- * BENCH_REPO=<folder> keeps the built repository there and reuses it on the
- * next run, so repeated measurements skip the build; ROUNDS=<n> sets the
- * rounds (15).
+ * BENCH_REPO=<folder> keeps the built repositories there (the linear one in
+ * <folder>-linear) and reuses them on the next run, so repeated measurements
+ * skip the build; ROUNDS=<n> sets the rounds (15); CASES=plain,graph,linear
+ * picks the cases (all three).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,9 +31,10 @@ import { pino } from 'pino';
 import commitTrail from '../collectors/commit-trail/index.js';
 import { gitEnvironment } from '../collectors/commit-trail/observe/git-env.js';
 import { logArgs } from '../collectors/commit-trail/observe/git-log.js';
-import type { RangePayload } from '../collectors/commit-trail/schema.js';
+import type { RangePayload, WindowOption } from '../collectors/commit-trail/schema.js';
 import { checkOptions } from '../src/collector/registry.js';
 import { runCollectors } from '../src/collector/runner.js';
+import { packagePath } from '../src/package-root.js';
 import type { EvidenceRecord } from '../src/record/types.js';
 import { FileStore } from '../src/store/file-store.js';
 
@@ -35,6 +42,9 @@ const COMMITS = Number(process.env.COMMITS ?? 100_000);
 // git's own run time moves by a third from one run to the next on a shared machine (its instructions do not
 // change, its cycles do): fifteen rounds give a median that holds still between runs of the bench.
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
+const CASES = new Set((process.env.CASES ?? 'plain,graph,linear').split(','));
+/** For the linear case: a window that starts long before its first commit (2025-01-01). */
+const WIDE_WINDOW: WindowOption = { since: '2000-01-01' };
 
 const HUMANS = ['Alice Developer <alice@acme.example>', 'Bob Reviewer <bob@acme.example>', 'Carol Lead <carol@acme.example>', 'Dan Ops <dan@acme.example>'];
 const BOTS = ['dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>', 'renovate[bot] <29139614+renovate[bot]@users.noreply.github.com>'];
@@ -102,6 +112,26 @@ function* importStream(total: number): Generator<string> {
   }
 }
 
+/** A linear history: humans, bots and agents committing straight to main, no merge. */
+function* linearStream(total: number): Generator<string> {
+  const next = random(7);
+  const time = Date.UTC(2025, 0, 1) / 1000;
+  for (let mark = 1; mark <= total; mark++) {
+    const roll = next();
+    const [who, message] =
+      roll < 0.7
+        ? [HUMANS[mark % HUMANS.length]!, `Human change ${mark}\n\nDetails of the change.\n`]
+        : roll < 0.8
+          ? [BOTS[mark % BOTS.length]!, `Bump dependency ${mark}\n`]
+          : [HUMANS[mark % HUMANS.length]!, `Agent change ${mark}\n\n${CLAUDE}\n`];
+    const file = `content of change ${mark}\n`;
+    yield `commit refs/heads/main\nmark :${mark}\nauthor ${who} ${time + 30 * mark} +0000\ncommitter ${who} ${time + 30 * mark} +0000\n` +
+      `data ${Buffer.byteLength(message)}\n${message}\n` +
+      (mark > 1 ? `from :${mark - 1}\n` : '') +
+      `M 100644 inline src/file-${mark % 500}.txt\ndata ${file.length}\n${file}\n`;
+  }
+}
+
 function git(args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { cwd, stdio: 'inherit' });
@@ -110,7 +140,7 @@ function git(args: string[], cwd: string): Promise<void> {
   });
 }
 
-async function build(repo: string): Promise<void> {
+async function build(repo: string, stream: Iterable<string>): Promise<void> {
   await git(['init', '-q', '-b', 'main', repo], tmpdir());
   const child = spawn('git', ['fast-import', '--quiet'], { cwd: repo, stdio: ['pipe', 'inherit', 'inherit'] });
   const done = new Promise<number | null>((resolve, reject) => {
@@ -122,7 +152,7 @@ async function build(repo: string): Promise<void> {
     if (!child.stdin.write(pending)) await new Promise((resolve) => child.stdin.once('drain', resolve));
     pending = '';
   };
-  for (const chunk of importStream(COMMITS)) {
+  for (const chunk of stream) {
     pending += chunk;
     if (pending.length > 256 * 1024) await write();
   }
@@ -155,8 +185,8 @@ async function rawLog(repo: string): Promise<number> {
   return Number(out);
 }
 
-async function collector(repo: string, storeDir: string): Promise<{ seconds: number; record: EvidenceRecord }> {
-  const { options } = checkOptions(commitTrail, { repos: [{ path: repo, branch: 'main' }] });
+async function collector(repo: string, storeDir: string, window: WindowOption | undefined): Promise<{ seconds: number; record: EvidenceRecord }> {
+  const { options } = checkOptions(commitTrail, { repos: [{ path: repo, branch: 'main' }], ...(window ? { window } : {}) });
   let record: EvidenceRecord | undefined;
   const started = performance.now();
   await runCollectors([{ id: 'bench', collector: commitTrail, options, controls: commitTrail.controls, timeoutMs: 600_000 }], {
@@ -190,10 +220,22 @@ async function rawLogBesideBusyCore(repo: string): Promise<number> {
   }
 }
 
+/** The repository in `dir`, built from `stream` unless `reuse` and it is there already. */
+async function repository(dir: string, reuse: boolean, stream: Iterable<string>): Promise<string> {
+  if (reuse && existsSync(join(dir, '.git', 'HEAD'))) {
+    console.log(`reusing the repository in ${dir}`);
+    return dir;
+  }
+  const t0 = performance.now();
+  await build(dir, stream);
+  console.log(`built ${COMMITS.toLocaleString('en-US')} commits with git fast-import in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return dir;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Runs in a process of its own, so peak RSS is the measurement's, not the build's. */
-async function measure(repo: string, scratch: string, label: string): Promise<void> {
+async function measure(repo: string, scratch: string, label: string, window: WindowOption | undefined): Promise<void> {
   await rawLog(repo);
   const raw: number[] = [];
   const ours: number[] = [];
@@ -203,7 +245,7 @@ async function measure(repo: string, scratch: string, label: string): Promise<vo
   for (let i = 0; i < ROUNDS; i++) {
     raw.push(await rawLog(repo));
     // A fresh store each round: a second run on the same stream would continue from the first and read nothing.
-    const run = await collector(repo, join(scratch, `store-${i}`));
+    const run = await collector(repo, join(scratch, `store-${i}`), window);
     ours.push(run.seconds);
     contended.push(await rawLogBesideBusyCore(repo));
     record = run.record;
@@ -244,12 +286,10 @@ async function measure(repo: string, scratch: string, label: string): Promise<vo
   );
 }
 
-async function measureApart(repo: string, scratch: string, label: string): Promise<void> {
+async function measureApart(repo: string, scratch: string, label: string, window?: WindowOption): Promise<void> {
   // With the young-generation size the agent's deployments pin (NODE_OPTIONS in deploy/Dockerfile and the systemd unit).
-  const child = spawn(process.execPath, ['--max-semi-space-size=16', fileURLToPath(import.meta.url), '--measure', repo, scratch, label], {
-    stdio: 'inherit',
-    env: process.env,
-  });
+  const args = ['--max-semi-space-size=16', fileURLToPath(import.meta.url), '--measure', repo, scratch, label, JSON.stringify(window ?? null)];
+  const child = spawn(process.execPath, args, { stdio: 'inherit', env: process.env });
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', resolve);
@@ -257,24 +297,86 @@ async function measureApart(repo: string, scratch: string, label: string): Promi
   if (code !== 0) throw new Error(`the measurement failed (exit ${code})`);
 }
 
+/**
+ * Loaded with `--import` into the CLI's process: prints its peak RSS when it
+ * exits. The CLI's own re-start with V8 flags keeps `--import`, so this reports
+ * the process that runs the collector (the kernel keeps the peak across exec).
+ */
+const RSS_PROBE = `data:text/javascript,process.on('exit', () => process.stderr.write('\\nbench-max-rss ' + process.resourceUsage().maxRSS + '\\n'))`;
+
+/** One `evidence-agent snapshot`, started as a user starts it (no NODE_OPTIONS): its wall time and peak RSS in MB. */
+async function cliSnapshot(config: string): Promise<{ seconds: number; rss: number }> {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    ['--import', RSS_PROBE, packagePath('bin', 'evidence-agent.js'), 'snapshot', '--config', config, '--log-level', 'warn'],
+    {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const rss = /bench-max-rss (\d+)/.exec(stderr)?.[1];
+  // Exit 3 would be --fail-on; a snapshot whose records fail still exits 0.
+  if (code !== 0 || !rss) throw new Error(`evidence-agent snapshot exited with ${code}: ${stderr.trim().slice(0, 2000)}`);
+  return { seconds, rss: Number(rss) / 1024 };
+}
+
+/** The linear case through the CLI, a fresh store each round; prints the medians beside the raw `git log`. */
+async function measureCli(repo: string, scratch: string): Promise<void> {
+  const rounds = Math.min(ROUNDS, 5);
+  const raw: number[] = [];
+  const runs: { seconds: number; rss: number }[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const dir = join(scratch, `cli-${i}`);
+    await mkdir(dir, { recursive: true });
+    const config = join(dir, 'evidence-agent.yaml');
+    const collectors = [{ id: 'commits', use: 'commit-trail', options: { repos: [{ path: repo, branch: 'main' }], window: WIDE_WINDOW } }];
+    await writeFile(config, JSON.stringify({ agent: { id: 'bench' }, store: { url: 'file:./store' }, collectors }));
+    raw.push(await rawLog(repo));
+    runs.push(await cliSnapshot(config));
+  }
+  const seconds = median(runs.map((r) => r.seconds));
+  console.log(
+    `CLI, no NODE_OPTIONS: ${seconds.toFixed(2)} s  ${median(runs.map((r, i) => r.seconds / raw[i]!)).toFixed(2)}x raw  (median of ${rounds} \`evidence-agent snapshot\` runs, start-up included)`,
+  );
+  console.log(
+    `CLI peak RSS:         ${median(runs.map((r) => r.rss)).toFixed(0)} MB median, ${Math.max(...runs.map((r) => r.rss)).toFixed(0)} MB highest  (goal: under 150 MB)`,
+  );
+}
+
 async function main(): Promise<void> {
-  if (process.argv[2] === '--measure') return measure(process.argv[3]!, process.argv[4]!, process.argv[5]!);
+  if (process.argv[2] === '--measure') {
+    const window = JSON.parse(process.argv[6]!) as WindowOption | null;
+    return measure(process.argv[3]!, process.argv[4]!, process.argv[5]!, window ?? undefined);
+  }
   if (process.argv[2] === '--raw') return void console.log(await timeRawLog(process.argv[3]!));
   const root = await mkdtemp(join(tmpdir(), 'ea-bench-commit-trail-'));
   const kept = process.env.BENCH_REPO;
   try {
-    const repo = kept ?? join(root, 'repo');
-    if (kept && existsSync(join(kept, '.git', 'HEAD'))) {
-      console.log(`reusing the repository in ${kept}`);
-    } else {
-      const t0 = performance.now();
-      await build(repo);
-      console.log(`built ${COMMITS.toLocaleString('en-US')} commits with git fast-import in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (CASES.has('plain') || CASES.has('graph')) {
+      const repo = await repository(kept ?? join(root, 'repo'), kept !== undefined, importStream(COMMITS));
+      await rm(join(repo, '.git', 'objects', 'info', 'commit-graph'), { force: true });
+      if (CASES.has('plain')) await measureApart(repo, join(root, 'plain'), 'as git fast-import leaves it (no commit-graph):');
+      if (CASES.has('graph')) {
+        await git(['commit-graph', 'write', '--reachable', '--no-progress'], repo);
+        await measureApart(repo, join(root, 'graph'), 'with a commit-graph, as git gc writes one:');
+      }
     }
-    await rm(join(repo, '.git', 'objects', 'info', 'commit-graph'), { force: true });
-    await measureApart(repo, join(root, 'plain'), 'as git fast-import leaves it (no commit-graph):');
-    await git(['commit-graph', 'write', '--reachable', '--no-progress'], repo);
-    await measureApart(repo, join(root, 'graph'), 'with a commit-graph, as git gc writes one:');
+    if (CASES.has('linear')) {
+      const repo = await repository(kept ? `${kept}-linear` : join(root, 'linear'), kept !== undefined, linearStream(COMMITS));
+      await rm(join(repo, '.git', 'objects', 'info', 'commit-graph'), { force: true });
+      await measureApart(repo, join(root, 'linear-run'), `linear, no commit-graph, window since ${WIDE_WINDOW.since} (before its first commit):`, WIDE_WINDOW);
+      await measureCli(repo, join(root, 'linear-cli'));
+    }
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -46,7 +46,7 @@ export interface RunOnceResult {
   report: VerifyReport;
 }
 
-const STORE_POSTURE: ReadonlySet<ProblemKind> = new Set(['lock-missing', 'lock-too-short']);
+const NOT_THE_COLLECTORS: ReadonlySet<ProblemKind> = new Set(['lock-missing', 'lock-too-short', 'empty-store']);
 
 export class CollectorTestError extends Error {
   override name = 'CollectorTestError';
@@ -76,8 +76,9 @@ export async function runCollectorOnce<Options>(collector: Collector<Options, un
   });
   if (outcome!.storeFailure) throw new CollectorTestError(`the store refused the run's records: ${outcome!.storeFailure}`);
   const report = await verifyStore(store);
-  // A bucket a test chose not to lock is the store's posture, not something the collector wrote wrong.
-  const problems = report.problems.filter((p) => !STORE_POSTURE.has(p.kind));
+  // A bucket a test chose not to lock is the store's posture, and a run that found nothing to record is the
+  // collector's answer: neither is something the collector wrote wrong.
+  const problems = report.problems.filter((p) => !NOT_THE_COLLECTORS.has(p.kind));
   if (problems.length > 0) throw new CollectorTestError(`the store does not verify: ${problems.map((p) => `${p.key}: ${p.message}`).join('; ')}`);
   return { records, store, outcome: outcome!, report };
 }

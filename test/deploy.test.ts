@@ -654,10 +654,10 @@ function gcpProblems(tf: Obj): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Analytics: the tables must cover exactly the record schema (less `data` and `signature`)
+// Analytics: the tables must cover exactly the record schema (less `data`)
 
 const RECORD_SCHEMA = readJsonSchema(join(ROOT, 'evidence-schema', 'v1', 'record.schema.json')) as Obj;
-const NOT_TABULAR = new Set(['data', 'signature']);
+const NOT_TABULAR = new Set(['data']);
 
 type Shape = { kind: 'string' | 'integer' | 'boolean' | 'timestamp' } | { kind: 'array'; of: Shape } | { kind: 'object'; fields: Map<string, Shape> };
 
@@ -1101,13 +1101,13 @@ describe('deploy/systemd', () => {
 });
 
 describe('deploy/analytics', () => {
-  it('bigquery.json: newline-delimited JSON over records/, with the record schema less data and signature', () => {
+  it('bigquery.json: newline-delimited JSON over records/, with the record schema less data', () => {
     const def = JSON.parse(text('analytics', 'bigquery.json')) as Obj;
     expect(def.sourceFormat).toBe('NEWLINE_DELIMITED_JSON');
     expect(def.sourceUris.length).toBeGreaterThan(0);
     for (const uri of def.sourceUris) expect(uri).toMatch(/^gs:\/\/[^/]+\/(.+\/)?records\/(\*|[^*]+\/\*)$/);
     expect(def.autodetect).toBe(false);
-    expect(def.ignoreUnknownValues).toBe(true); // data, signature and later optional fields
+    expect(def.ignoreUnknownValues).toBe(true); // data and later optional fields
     expect(shapeProblems(RECORD_SHAPE, bigQueryShape(def.schema.fields), '')).toEqual([]);
     expect(bigQueryModeProblems(def.schema.fields, RECORD_SCHEMA)).toEqual([]);
   });

@@ -6,7 +6,7 @@ import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateP256 } from '../src/signing/keys.js';
 import { BIN, runCli } from './helpers/cli.js';
-import { filesUnder, tempDir } from './helpers/tmp.js';
+import { filesUnder, tempDir, waitingInSpool } from './helpers/tmp.js';
 import { createBucket, TEST_ENV, testClient, testStoreYaml } from './servers/s3-buckets.js';
 import { S3_SERVERS, type S3TestServer } from './servers/s3-servers.js';
 import { startTcpProxy, type TcpProxy } from './servers/tcp-proxy.js';
@@ -115,7 +115,7 @@ for (const kind of S3_SERVERS) {
           await proxy.restore();
           const second = await runCli(['snapshot', '--config', config], { env: TEST_ENV });
           expect(second.code).toBe(0);
-          expect(await filesUnder(join(dir, 'spool'))).toEqual([]);
+          expect(await waitingInSpool(join(dir, 'spool'))).toEqual([]);
           expect((await keys(bucket)).filter((k) => k.startsWith('prod/records/'))).toHaveLength(8);
           const ver = await runCli(['verify', '--config', config, '--json', '--trusted-key', join(dir, 'checkpoint.pub.pem')], { env: TEST_ENV });
           const report = JSON.parse(ver.stdout) as { ok: boolean; records: number; problems: unknown[]; checkpoints: { count: number } };

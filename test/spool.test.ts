@@ -8,7 +8,7 @@ import type { LockedObjectStore } from '../src/store/remote/locked-store.js';
 import { S3Backend } from '../src/store/s3/s3-backend.js';
 import { SpoolingStore } from '../src/store/spool.js';
 import { StoreConflictError } from '../src/store/types.js';
-import { filesUnder, tempDir } from './helpers/tmp.js';
+import { filesUnder, tempDir, waitingInSpool } from './helpers/tmp.js';
 import { createBucket, testClient, testS3Store } from './servers/s3-buckets.js';
 import { S3_SERVERS, type S3TestServer, useTestCredentials } from './servers/s3-servers.js';
 
@@ -62,7 +62,7 @@ describe.skipIf(moto.unavailable !== null)('spool in front of a locked bucket (m
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     expect(lines().filter((l) => l.level >= 40)).toEqual([]);
     // Every put waited for a pass that saw its own object: nothing is left behind.
-    expect(await filesUnder(dir)).toEqual([]);
+    expect(await waitingInSpool(dir)).toEqual([]);
     expect(await bucketKeys(bucket)).toEqual(keys);
     await spool.close();
   });
@@ -91,7 +91,7 @@ describe.skipIf(moto.unavailable !== null)('spool in front of a locked bucket (m
     const drains = await Promise.allSettled([new SpoolingStore(store, dir, log).drain(), new SpoolingStore(store, dir, log).drain()]);
     expect(drains.filter((r) => r.status === 'rejected')).toEqual([]);
     expect(lines().filter((l) => l.level >= 40)).toEqual([]);
-    expect(await filesUnder(dir)).toEqual([]);
+    expect(await waitingInSpool(dir)).toEqual([]);
     expect(await bucketKeys(bucket)).toEqual(keys);
     await store.close();
   });

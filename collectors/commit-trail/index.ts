@@ -46,9 +46,9 @@ export default defineCollector({
           window: o.window,
         });
         const pass = await readTrail(ctx, { repo, opened, location, classifier, allowedSigners }, plan);
-        const verdict = rangeVerdict(plan, pass.totals);
-        if (plan.to) positions[subject] = plan.to;
-        yield rangeDraft(o, { location, branch, subject }, plan, pass, verdict, positions);
+        const verdict = rangeVerdict(pass.plan, pass.totals);
+        if (pass.plan.to) positions[subject] = pass.plan.to;
+        yield rangeDraft(o, { location, branch, subject }, pass, verdict, positions);
       } catch (err) {
         if (ctx.signal.aborted) throw err;
         ctx.log.warn({ repository: location, error: scrubCredentials((err as Error).message) }, 'repository could not be read');

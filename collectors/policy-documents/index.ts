@@ -1,11 +1,11 @@
 import { defineCollector } from '../../src/collector/contract.js';
 import { judgePolicies } from './judge.js';
-import { findFiles, fingerprint } from './observe.js';
+import { findFiles, readDocuments } from './observe.js';
 import { optionsSchema, payloadSchema } from './schema.js';
 
 export default defineCollector({
   type: 'policy-documents',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Fingerprints policy documents and checks that the required policies exist and are not empty.',
   controls: ['CC1.4', 'CC2.2', 'CC5.3'],
   optionsSchema,
@@ -14,7 +14,7 @@ export default defineCollector({
   async *collect(ctx) {
     const { files, unmatched } = await findFiles(ctx.options.paths, ctx.configDir);
     ctx.signal.throwIfAborted();
-    const documents = await Promise.all(files.map((f) => fingerprint(f, ctx.configDir)));
-    yield judgePolicies(ctx.id, ctx.options.required, { files, documents, unmatched });
+    const { documents, unreadable } = await readDocuments(files, ctx.configDir);
+    yield judgePolicies(ctx.id, ctx.options.required, { documents, unreadable, unmatched });
   },
 });

@@ -31,9 +31,22 @@ const Document = Type.Object(
 );
 export type PolicyDocument = Static<typeof Document>;
 
+const Unreadable = Type.Object(
+  {
+    path: Type.String({ description: "Relative to the config file's folder." }),
+    reason: Type.String({
+      minLength: 1,
+      description: 'Why it has no fingerprint: a dangling symbolic link, a symbolic link loop, permission denied, not a regular file (a FIFO)…',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type UnreadableDocument = Static<typeof Unreadable>;
+
 export const payloadSchema = Type.Object(
   {
     documents: Type.Array(Document),
+    unreadable: Type.Array(Unreadable, { description: 'Files the paths matched that could not be read; each is also a document-unreadable finding.' }),
     required: Type.Array(
       Type.Object(
         {

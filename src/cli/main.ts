@@ -47,6 +47,8 @@ function program(plugins: AgentPlugins, run: RunAction): Command {
     .option('--from <time>', 'only records observed at or after this date or RFC 3339 time')
     .option('--to <time>', 'only records observed at or before this date or RFC 3339 time')
     .option('--trusted-key <pem>', 'public key that must have signed every checkpoint')
+    .option('--since <checkpoint>', 'a checkpoint file kept from an earlier verification, which the store must extend')
+    .option('--allow-empty', 'a store that holds no records is not a problem (otherwise verify exits 4)')
     .option('--json', 'print the report as JSON')
     .action((opts: Parameters<typeof verify>[0]) => run((log) => verify(opts, log)));
 

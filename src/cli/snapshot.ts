@@ -10,6 +10,7 @@ import type { EvidenceRecord } from '../record/types.js';
 import { signerFromConfig } from '../signing/from-config.js';
 import { openStore } from '../store/open.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { formatFailingFindings, isFailing } from './failing-findings.js';
 import { Progress } from './progress.js';
 import { formatTable } from './table.js';
 
@@ -30,6 +31,7 @@ export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog,
   const store = await openStore(config.store, config.dir, { log, mode: 'write' });
   const rows: string[][] = [];
   const seen: EvidenceRecord['status'][] = [];
+  const failing: EvidenceRecord[] = [];
   const progress = new Progress('collecting');
   let finished = 0;
   try {
@@ -42,6 +44,7 @@ export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog,
       concurrency: config.runner.concurrency,
       onRecord: (record) => {
         seen.push(record.status);
+        if (!opts.json && isFailing(record)) failing.push(record);
         if (opts.json) process.stdout.write(`${JSON.stringify(record)}\n`);
         else rows.push([record.stream, `${record.subject.kind}:${record.subject.id}`, record.status, String(record.findings.length)]);
       },
@@ -51,7 +54,9 @@ export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog,
     if (!opts.json) {
       rows.sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
       process.stdout.write(`${formatTable(['STREAM', 'SUBJECT', 'STATUS', 'FINDINGS'], rows)}\n`);
-      process.stdout.write(`${seen.length} records written to ${store.url}\n`);
+      if (failing.length > 0) process.stdout.write(`\n${formatFailingFindings(failing)}\n`);
+      const spooled = store.unreachable ? ' (so far only into the spool: the store is unreachable)' : '';
+      process.stdout.write(`${seen.length} records written to ${store.url}${spooled}\n`);
     }
     const failures = outcomes.filter((o) => o.storeFailure).map((o) => `${o.stream}: evidence not written: ${o.storeFailure}`);
     if (signer) {
@@ -65,7 +70,7 @@ export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog,
     const pending = await store.pending?.();
     if (pending && pending.count > 0) {
       failures.push(
-        `${pending.count} objects are still in the spool at ${pending.where}${pending.reason ? ` (${pending.reason})` : ''}; they are sent first on the next run`,
+        `${pending.count} objects are still in the spool at ${pending.where}, ${pending.records} of them records${pending.reason ? ` (${pending.reason})` : ''}; they are sent first on the next run`,
       );
     }
     if (failures.length > 0) {

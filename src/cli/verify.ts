@@ -1,8 +1,14 @@
-import { readFile } from 'node:fs/promises';
+import type { KeyObject } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { openCheckpointBundle } from '../checkpoint/checkpoint.js';
 import { configPathFrom, loadConfig, type StoreSettings } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { parsePublicKey } from '../signing/keys.js';
+import { isErrno } from '../store/errno.js';
+import { FileStore } from '../store/file-store.js';
 import { openStore } from '../store/open.js';
+import { type EvidenceStore, StoreError, StoreUnavailableError } from '../store/types.js';
+import type { KeptCheckpoint } from '../verify/checkpoints.js';
 import { type VerifyReport, verifyStore } from '../verify/verify.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { Progress } from './progress.js';
@@ -14,7 +20,9 @@ export interface VerifyCliOptions {
   from?: string;
   to?: string;
   trustedKey?: string;
+  since?: string;
   json?: boolean;
+  allowEmpty?: boolean;
 }
 
 function parseTime(value: string | undefined, flag: string, endOfDay: boolean): Date | undefined {
@@ -51,6 +59,10 @@ function render(report: VerifyReport): string {
       ? 'Checkpoints: none (unsigned store).'
       : `Checkpoints: ${c.count}, newest ${c.lastCreatedAt}; signatures ${c.signatures === 'verified' ? 'verified with the trusted key' : 'not checked'}.`,
   );
+  if (c.since) {
+    const kept = `Since: checkpoint ${c.since.seq} of ${c.since.agent} (${c.since.source})`;
+    lines.push(c.since.extended ? `${kept} is extended by the store.` : `${kept} is NOT extended by the store: see the problems.`);
+  }
   for (const w of report.warnings) lines.push(`WARNING: ${w}`);
   if (report.ok) lines.push('OK: every record matches its hash and every chain is unbroken.');
   else {
@@ -58,6 +70,45 @@ function render(report: VerifyReport): string {
     for (const p of report.problems) lines.push(`  ${p.kind}  ${p.key}  ${p.message}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The checkpoint an auditor kept from an earlier verification; with a trusted key, only one that key signed. */
+async function keptCheckpoint(file: string | undefined, trustedKey: KeyObject | undefined): Promise<KeptCheckpoint | undefined> {
+  if (file === undefined) return undefined;
+  try {
+    return { ...(await openCheckpointBundle(await readFile(file), trustedKey)), source: file };
+  } catch (err) {
+    throw new CliError(
+      `--since ${file}: ${(err as Error).message}; pass a checkpoints/<agent>/<seq>.json file kept from an earlier verification`,
+      ExitCode.usage,
+    );
+  }
+}
+
+/**
+ * A store that is not there must not verify as intact evidence: a mistyped folder or bucket is a usage error,
+ * said as such. A bucket that does not answer is left to verify, which fails as the store being unreachable.
+ */
+async function assertStoreExists(store: EvidenceStore, namedBy: string): Promise<void> {
+  if (store instanceof FileStore) {
+    const found = await stat(store.root).catch((err: unknown) => {
+      if (isErrno(err, 'ENOENT')) return null;
+      throw err;
+    });
+    if (!found?.isDirectory()) {
+      throw new CliError(`store ${store.url} ${found ? 'is not a folder' : 'does not exist'}: check the folder ${namedBy} names`, ExitCode.usage);
+    }
+    return;
+  }
+  try {
+    for await (const _ of store.list('', { delimiter: '/' })) break;
+  } catch (err) {
+    if (!(err instanceof StoreError) || err instanceof StoreUnavailableError) throw err;
+    throw new CliError(
+      `store ${store.url} cannot be listed (${err.message}): check that the bucket ${namedBy} names exists, that the endpoint and region are its own, and that these credentials may list it`,
+      ExitCode.usage,
+    );
+  }
 }
 
 async function storeSettings(opts: VerifyCliOptions): Promise<{ settings: StoreSettings; baseDir: string }> {
@@ -78,11 +129,13 @@ export async function verify(opts: VerifyCliOptions, log: Logger): Promise<ExitC
         `--trusted-key ${opts.trustedKey}`,
       )
     : undefined;
+  const since = await keptCheckpoint(opts.since, trustedKey);
   const { settings, baseDir } = await storeSettings(opts);
   const store = await openStore(settings, baseDir, { log, mode: 'read' });
   const progress = new Progress('verifying');
   try {
-    const report = await verifyStore(store, { from, to, trustedKey, onProgress: (d, t) => progress.update(d, t) });
+    await assertStoreExists(store, opts.store ? `--store ${opts.store}` : 'store.url in the config');
+    const report = await verifyStore(store, { from, to, trustedKey, since, allowEmpty: opts.allowEmpty, onProgress: (d, t) => progress.update(d, t) });
     progress.done();
     log.info({ records: report.records, problems: report.problems.length }, 'verify finished');
     process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { type Alias, type Document, LineCounter, parseDocument, visit } from 'yaml';
 import { createAjv, type PathSegment, schemaProblems } from '../json-schema.js';
 import type { SigningSettings } from '../signing/settings.js';
+import { fileStoreRoot } from '../store/file-store.js';
 import type { StoreSettings } from '../store/settings.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { interpolateEnv } from './interpolate.js';
@@ -47,6 +48,42 @@ function defaultAgentId(): string {
   );
 }
 
+/** How far aliases may expand: the yaml package's own default, named here for the message. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The document as plain values. Aliases that expand beyond MAX_ALIAS_COUNT nodes (an alias bomb: a few
+ * hundred bytes that would expand to billions of strings) are a config error, on the line of the first
+ * alias that alone expands that far (else of the first alias: many uses of one anchor add up too).
+ */
+function toPlainValues(doc: Document, counter: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const aliases: Alias[] = [];
+    visit(doc, { Alias: (_key, node) => void aliases.push(node) });
+    const expandsTooFar = (alias: Alias) => {
+      try {
+        alias.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT });
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    const tooMany = /alias count/i.test((err as Error).message);
+    const culprit = tooMany ? (aliases.find(expandsTooFar) ?? aliases[0]) : undefined;
+    throw new ConfigError(file, [
+      culprit
+        ? {
+            path: [],
+            line: culprit.range ? counter.linePos(culprit.range[0]).line : undefined,
+            message: `YAML aliases expand beyond ${MAX_ALIAS_COUNT} nodes here, which only an alias bomb needs; write the repeated values out instead of nesting aliases`,
+          }
+        : { path: [], message: `YAML: ${(err as Error).message}` },
+    ]);
+  }
+}
+
 /** Reads, interpolates and validates a YAML config; every problem names the file, line and key. */
 export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<AgentConfig> {
   const file = resolve(path);
@@ -72,7 +109,7 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
   }
   const locate = (p: readonly PathSegment[]) => lineOf(doc, counter, p);
   const problems: ConfigProblem[] = [];
-  const value = interpolateEnv(doc.toJS(), env, problems);
+  const value = interpolateEnv(toPlainValues(doc, counter, file), env, problems);
   if (!validateConfig(value)) problems.push(...schemaProblems(validateConfig.errors));
   if (problems.length === 0) {
     const seen = new Map<string, number>();
@@ -82,6 +119,14 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
         problems.push({ path: ['collectors', i, 'id'], message: `"${c.id}" is already the id of collectors[${first}]; ids must be unique` });
       seen.set(c.id, i);
     });
+    const storeUrl = (value as RawConfig).store?.url;
+    if (storeUrl?.startsWith('file:')) {
+      try {
+        fileStoreRoot(storeUrl, dirname(file));
+      } catch (err) {
+        problems.push({ path: ['store', 'url'], message: (err as Error).message });
+      }
+    }
   }
   if (problems.length > 0)
     throw new ConfigError(

@@ -18,6 +18,7 @@ import { DaemonServer } from './http-server.js';
 import { CollectorLifecycles } from './lifecycle.js';
 import { DaemonMetrics } from './metrics.js';
 import { countMissedRuns } from './missed-runs.js';
+import { logSchedules } from './schedule-log.js';
 
 interface Scheduled {
   instance: CollectorInstance;
@@ -66,6 +67,12 @@ async function loadForDaemon(path: string, catalog: CollectorCatalog): Promise<L
 /** How long the collectors of a replaced config get to close on a reload. */
 const RELOAD_CLOSE_MS = 5000;
 
+/**
+ * How often an unreachable store is tried between runs as well as after each,
+ * so a daemon whose collectors run daily is ready again soon after the store is back.
+ */
+const RECONNECT_MS = 30_000;
+
 export interface DaemonOptions {
   configPath: string;
   catalog: CollectorCatalog;
@@ -88,6 +95,7 @@ export class Daemon {
   private readonly running = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
   private checkpoints: Promise<unknown> = Promise.resolve();
+  private reconnects: NodeJS.Timeout | undefined;
   private reloads: Promise<unknown> = Promise.resolve();
   private started = false;
   private stopping = false;
@@ -99,10 +107,11 @@ export class Daemon {
   constructor(private readonly options: DaemonOptions) {
     this.clock = options.clock ?? { now: () => new Date() };
     this.log = options.log;
-    this.metrics = new DaemonMetrics(async () => (this.store?.pending ? (await this.store.pending()).count : 0));
+    this.metrics = new DaemonMetrics(async () => (this.store?.pending ? (await this.store.pending()).records : 0));
     this.server = new DaemonServer(
       {
-        ready: () => this.started && !this.stopping,
+        // Not ready while the store cannot be reached, though runs go on into the spool.
+        ready: () => this.started && !this.stopping && !this.store?.unreachable,
         metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
       },
       this.log,
@@ -133,8 +142,11 @@ export class Daemon {
     await this.recordMissedRuns();
     this.lifecycles = await CollectorLifecycles.start(this.loaded.instances, this.server, this.environment());
     await this.replaceTasks(this.loaded.scheduled);
+    this.reconnects = setInterval(() => {
+      if (this.store.unreachable) this.flushSpool();
+    }, RECONNECT_MS).unref();
     this.started = true;
-    this.log.info({ listen: `${address.host}:${address.port}`, collectors: this.loaded.scheduled.map((s) => s.entry.id) }, 'daemon started');
+    logSchedules(this.log, this.loaded, 'daemon started', { listen: `${address.host}:${address.port}` });
     return address;
   }
 
@@ -173,8 +185,13 @@ export class Daemon {
     const env = this.environment();
     const now = this.clock.now();
     for (const { entry, instance } of this.loaded.scheduled) {
-      const writer = await this.writers.get(`${env.agent.id}/${entry.id}`);
-      const last = writer.previous;
+      // A stream whose head cannot be read now (its store unreachable since the start) is not
+      // written to; its runs say so each time, and the daemon starts all the same.
+      const writer = await this.writers.get(`${env.agent.id}/${entry.id}`).catch((err: unknown) => {
+        this.log.error({ err, collector: entry.id }, 'cannot read the head of the stream; missed runs not recorded');
+        return null;
+      });
+      const last = writer?.previous;
       if (!last) continue;
       const probe = cron.createTask(entry.schedule, () => undefined, { timezone: entry.timezone ?? 'UTC' });
       const { count, capped } = countMissedRuns(probe, cron.parse(entry.schedule).second, new Date(last.observedAt), now);
@@ -303,13 +320,14 @@ export class Daemon {
     // The old instances let go of what they held (routes, receivers) before the new ones take it.
     await this.lifecycles?.close(RELOAD_CLOSE_MS);
     this.lifecycles = await CollectorLifecycles.start(next.instances, this.server, this.environment());
-    this.log.info({ collectors: next.scheduled.map((s) => s.entry.id) }, 'config reloaded');
+    logSchedules(this.log, next, 'config reloaded');
     return true;
   }
 
   /** No new runs; in-flight runs get `graceMs`, then are aborted; the spool is flushed; the server closes. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    clearInterval(this.reconnects);
     // A reload under way would start its tasks after these are destroyed.
     await this.reloads;
     await Promise.all(this.tasks.map((t) => t.destroy()));

@@ -32,7 +32,7 @@ export class DaemonMetrics {
   constructor(pendingInSpool: () => Promise<number>) {
     new Gauge({
       name: 'evidence_agent_spool_records',
-      help: 'Objects in the local spool, not yet confirmed by the store.',
+      help: 'Evidence records in the local spool, not yet confirmed by the store (the attachments and schemas beside them are not counted).',
       registers: [this.registry],
       async collect() {
         this.set(await pendingInSpool());

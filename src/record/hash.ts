@@ -8,12 +8,15 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** The bytes a record's hash covers: the record without `hash` and `signature`, in RFC 8785 form. */
-export function hashedContent(record: Omit<EvidenceRecord, 'hash' | 'signature'> & { hash?: unknown; signature?: unknown }): string {
-  const { hash: _hash, signature: _signature, ...rest } = record;
+/**
+ * The bytes a record's hash covers: the record without `hash`, in RFC 8785 form. Every other member is
+ * covered, so a member added to a stored record (version 1 has no `signature`) changes its hash too.
+ */
+export function hashedContent(record: Omit<EvidenceRecord, 'hash'> & { hash?: unknown }): string {
+  const { hash: _hash, ...rest } = record;
   return canonicalize(rest);
 }
 
-export function recordHash(record: Omit<EvidenceRecord, 'hash' | 'signature'> & { hash?: unknown; signature?: unknown }): string {
+export function recordHash(record: Omit<EvidenceRecord, 'hash'> & { hash?: unknown }): string {
   return HASH_PREFIX + sha256Hex(hashedContent(record));
 }

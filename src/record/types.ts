@@ -1,5 +1,5 @@
 /** The evidence record, version 1. `evidence-schema/v1/record.schema.json` is its normative form. */
-import type { JsonObject, JsonValue } from '../json.js';
+import type { JsonObject } from '../json.js';
 import type { StorageNote } from '../store/types.js';
 
 export type { StorageNote };
@@ -67,7 +67,6 @@ export interface EvidenceRecord {
   agent: AgentInfo;
   storage?: StorageNote;
   hash: string;
-  signature?: JsonValue;
 }
 
 /**

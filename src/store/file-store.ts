@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, type Dir } from 'node:fs';
-import { chmod, constants, copyFile, link, mkdir, open, opendir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import type { Dir, Dirent, Stats } from 'node:fs';
+import { chmod, constants, copyFile, type FileHandle, link, lstat, mkdir, open, opendir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isErrno } from './errno.js';
+import { assertNotKernelFolder } from './kernel-folders.js';
 import { sameContent } from './same-content.js';
 import { SyncedFileWriter } from './synced-file-writer.js';
 import {
@@ -15,11 +16,27 @@ import {
   type PutResult,
   type StagedObject,
   StoreConflictError,
+  type StoreEntry,
   StoreError,
 } from './types.js';
 
 const STAGING = '.staging';
 const STALE_STAGING_MS = 24 * 3600 * 1000;
+const FOLDER = 'a folder';
+const REGULAR_FILE = 'a regular file';
+// O_NOFOLLOW: a link at the key fails (ELOOP) instead of being followed; O_NONBLOCK: opening a FIFO does not wait for a writer.
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** What a folder entry is; undefined when the file system did not say (then lstat does). */
+function whatIs(entry: Dirent | Stats): string | undefined {
+  if (entry.isDirectory()) return FOLDER;
+  if (entry.isFile()) return REGULAR_FILE;
+  if (entry.isSymbolicLink()) return 'a symbolic link';
+  if (entry.isFIFO()) return 'a FIFO';
+  if (entry.isSocket()) return 'a socket';
+  if (entry.isBlockDevice() || entry.isCharacterDevice()) return 'a device';
+  return undefined;
+}
 
 async function fsyncPath(path: string): Promise<void> {
   const handle = await open(path, constants.O_RDONLY);
@@ -42,6 +59,8 @@ export class FileStore implements EvidenceStore {
   readonly url: string;
   readonly root: string;
   private readonly knownDirs = new Set<string>();
+  /** Folders below the root, by key, found to be real folders rather than links out of the store. */
+  private readonly realFolders = new Set<string>();
   private stagingSwept = false;
 
   constructor(root: string) {
@@ -153,7 +172,10 @@ export class FileStore implements EvidenceStore {
         await link(staged, dest);
       } catch (err) {
         if (!isErrno(err, 'EEXIST')) throw err;
-        if (await sameContent(createReadStream(dest), body)) return 'exists';
+        const existing = await this.open(key).catch((cause: unknown) => {
+          throw cause instanceof StoreError ? new StoreConflictError(key, cause.message) : cause;
+        });
+        if (existing && (await sameContent(existing, body))) return 'exists';
         throw new StoreConflictError(key, 'it already holds different bytes');
       }
       await fsyncPath(dirname(dest));
@@ -164,31 +186,93 @@ export class FileStore implements EvidenceStore {
   }
 
   async get(key: string): Promise<Uint8Array | null> {
+    const opened = await this.openRegularFile(key);
+    if (!opened) return null;
+    const { handle, size } = opened;
     try {
-      return await readFile(this.path(key));
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return null;
-      throw err;
+      // The size fstat gave, as readFile reads a regular file, without a second fstat of its own.
+      const bytes = Buffer.allocUnsafe(size);
+      let read = 0;
+      while (read < size) {
+        const { bytesRead } = await handle.read(bytes, read, size - read, read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      return read === size ? bytes : bytes.subarray(0, read);
+    } finally {
+      await handle.close();
     }
   }
 
   async open(key: string): Promise<Readable | null> {
+    const opened = await this.openRegularFile(key);
+    return opened ? opened.handle.createReadStream() : null;
+  }
+
+  /**
+   * The regular file at a key, or null when there is none. Anything else found there (a symbolic link, a FIFO, a
+   * socket, a device, or a symbolic link in place of a folder on the way) was not put there by the agent: it is
+   * refused with a StoreError, never followed out of the store nor waited on.
+   */
+  private async openRegularFile(key: string): Promise<{ handle: FileHandle; size: number } | null> {
     const path = this.path(key);
-    const handle = await open(path, constants.O_RDONLY).catch((err: unknown) => {
-      if (isErrno(err, 'ENOENT')) return null;
+    if (!(await this.realFoldersTo(key))) return null;
+    let handle: FileHandle;
+    try {
+      handle = await open(path, READ_FLAGS);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
+      if (isErrno(err, 'ELOOP')) throw this.notRead(key, 'a symbolic link');
+      if (isErrno(err, 'ENXIO')) throw this.notRead(key, 'a socket');
+      throw err;
+    }
+    const stats = await handle.stat().catch(async (err: unknown) => {
+      await handle.close();
       throw err;
     });
-    return handle ? handle.createReadStream() : null;
+    if (stats.isFile()) return { handle, size: stats.size };
+    await handle.close();
+    throw this.notRead(key, whatIs(stats) ?? 'something else');
+  }
+
+  private notRead(key: string, what: string): StoreError {
+    return new StoreError(`${key} in ${this.root} is ${what}, not a regular file; it was not read`);
+  }
+
+  /** Whether each folder on the way to a key is a real folder; false when one is missing, an error when one is a link. */
+  private async realFoldersTo(key: string): Promise<boolean> {
+    for (let end = key.indexOf('/'); end >= 0; end = key.indexOf('/', end + 1)) {
+      const folder = key.slice(0, end);
+      if (this.realFolders.has(folder)) continue;
+      const stats = await lstat(join(this.root, folder)).catch((err: unknown) => {
+        if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
+        throw err;
+      });
+      if (stats?.isSymbolicLink()) throw new StoreError(`${folder} in ${this.root} is a symbolic link, not a folder; it was not followed`);
+      if (!stats?.isDirectory()) return false;
+      this.realFolders.add(folder);
+    }
+    return true;
   }
 
   async *list(prefix: string, options: ListOptions = {}): AsyncIterable<string> {
-    const slash = prefix.lastIndexOf('/');
-    const dirKey = prefix.slice(0, slash + 1);
-    const namePrefix = prefix.slice(slash + 1);
-    yield* this.walk(dirKey, namePrefix, options.delimiter === '/');
+    for await (const entry of this.walk(prefix, options.delimiter === '/')) yield entry.key;
   }
 
-  private async *walk(dirKey: string, namePrefix: string, oneLevel: boolean): AsyncIterable<string> {
+  async *entries(prefix: string): AsyncIterable<StoreEntry> {
+    yield* this.walk(prefix, false);
+  }
+
+  /**
+   * Entries under a prefix in key order. Names are listed as they are, valid keys or not, for the reader to judge;
+   * only real folders are walked into, so a symbolic link to a folder is one entry and never followed.
+   */
+  private async *walk(prefix: string, oneLevel: boolean): AsyncIterable<StoreEntry> {
+    const slash = prefix.lastIndexOf('/');
+    yield* this.walkFolder(prefix.slice(0, slash + 1), prefix.slice(slash + 1), oneLevel);
+  }
+
+  private async *walkFolder(dirKey: string, namePrefix: string, oneLevel: boolean): AsyncIterable<StoreEntry> {
     let dir: Dir;
     try {
       dir = await opendir(join(this.root, dirKey));
@@ -196,20 +280,22 @@ export class FileStore implements EvidenceStore {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return;
       throw err;
     }
-    const entries: { name: string; isDir: boolean }[] = [];
+    const entries: { name: string; what: string }[] = [];
     for await (const entry of dir) {
       if (!entry.name.startsWith(namePrefix)) continue;
       if (dirKey === '' && entry.name === STAGING) continue;
-      entries.push({ name: entry.name, isDir: entry.isDirectory() });
+      const what = whatIs(entry) ?? (await lstat(join(this.root, dirKey, entry.name)).then(whatIs, () => undefined));
+      if (what) entries.push({ name: entry.name, what });
     }
     // Byte order of the whole key, as object stores list: a folder sorts as its name plus '/'.
-    const sortKey = (e: { name: string; isDir: boolean }) => (e.isDir ? `${e.name}/` : e.name);
+    const sortKey = (e: { name: string; what: string }) => (e.what === FOLDER ? `${e.name}/` : e.name);
     entries.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1));
-    for (const entry of entries) {
-      const key = dirKey + entry.name;
-      if (!entry.isDir) yield key;
-      else if (oneLevel) yield `${key}/`;
-      else yield* this.walk(`${key}/`, '', false);
+    for (const { name, what } of entries) {
+      const key = dirKey + name;
+      if (what === REGULAR_FILE) yield { key };
+      else if (what !== FOLDER) yield { key, notAnObject: what };
+      else if (oneLevel) yield { key: `${key}/` };
+      else yield* this.walkFolder(`${key}/`, '', false);
     }
   }
 
@@ -227,13 +313,35 @@ export class FileStore implements EvidenceStore {
 
   async close(): Promise<void> {
     this.knownDirs.clear();
+    this.realFolders.clear();
   }
 }
 
+/**
+ * The folder a `file:` URL names: `file:relative` (against `baseDir`), `file:/abs`, `file:///abs` or
+ * `file://localhost/abs`. Another host is refused rather than dropped (the store would silently be a local
+ * folder), and so is a folder the kernel provides.
+ */
 export function fileStoreRoot(url: string, baseDir: string): string {
   if (!url.startsWith('file:')) throw new StoreError(`not a file: store URL: ${url}`);
   let rest = url.slice('file:'.length);
-  if (rest.startsWith('//')) rest = decodeURIComponent(new URL(url).pathname);
+  if (rest.startsWith('//')) {
+    const invalid = new StoreError(`${url} is not a valid URL; write file:./folder, file:/folder or file:///folder`);
+    const parsed = URL.parse(url);
+    if (!parsed) throw invalid;
+    if (parsed.hostname !== '' && parsed.hostname !== 'localhost') {
+      throw new StoreError(
+        `${url} names the host ${parsed.hostname}, but a file: store is a folder on this machine; write file:/folder, file:///folder or file://localhost/folder (for another machine's disk, mount it and name the local folder)`,
+      );
+    }
+    try {
+      rest = decodeURIComponent(parsed.pathname);
+    } catch {
+      throw invalid;
+    }
+  }
   if (rest === '') throw new StoreError('store.url `file:` needs a folder, for example file:./evidence');
-  return resolve(baseDir, rest);
+  const root = resolve(baseDir, rest);
+  assertNotKernelFolder(url, root);
+  return root;
 }

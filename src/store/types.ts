@@ -43,6 +43,13 @@ export interface ListOptions {
   delimiter?: '/';
 }
 
+/** One entry of a listing. */
+export interface StoreEntry {
+  key: string;
+  /** What the entry is when it is no object a reader may open (`a symbolic link`, `a FIFO`…); it is never read. */
+  notAnObject?: string;
+}
+
 export interface ObjectVersion {
   versionId: string;
   lastModified: Date;
@@ -80,13 +87,20 @@ export interface EvidenceStore {
   open(key: string, versionId?: string): Promise<Readable | null>;
   /** Keys (and, with a delimiter, sub-prefixes) under a prefix, in ascending byte order. */
   list(prefix: string, options?: ListOptions): AsyncIterable<string>;
+  /**
+   * Every entry under a prefix, as `list` without a delimiter gives them, saying which are not objects: a local folder
+   * can hold symbolic links, FIFOs, sockets and devices. Stores whose listings hold objects only need not have it.
+   */
+  entries?(prefix: string): AsyncIterable<StoreEntry>;
   describe(): Promise<Immutability>;
   close(): Promise<void>;
   /** What every record written here states about its protection (remote stores). */
   readonly storage?: StorageNote | undefined;
   readonly audit?: StoreAudit | undefined;
-  /** Objects accepted but not yet confirmed by the store (a spool), and why. */
-  pending?(): Promise<{ count: number; where: string; reason?: string }>;
+  /** Objects accepted but not yet confirmed by the store (a spool), how many of them are records, and why. */
+  pending?(): Promise<{ count: number; records: number; where: string; reason?: string }>;
+  /** Why the store cannot be reached now, while a spool keeps what is written; undefined while it answers. */
+  readonly unreachable?: string | undefined;
   /** Tries once more to send what is pending. */
   flush?(): Promise<void>;
   /** Starts an object whose key is known only at its end; stores without it get a temporary file and put({ path }). */

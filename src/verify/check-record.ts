@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { recordHash } from '../record/hash.js';
+import { parseStrictJson } from '../record/strict-json.js';
 import type { Attachment, EvidenceRecord, RecordStatus } from '../record/types.js';
 import { validateRecord } from '../record/validate.js';
 import type { RecordKeyParts } from '../store/layout.js';
@@ -21,7 +22,7 @@ export interface RecordFacts {
 }
 
 /**
- * Reads one record and checks it on its own: JSON, record schema, its data
+ * Reads one record and checks it on its own: strict JSON, record schema, its data
  * against the payload schema it names, hash, and that it sits at the key its
  * content names.
  */
@@ -42,9 +43,9 @@ export async function checkRecord(
   }
   let record: EvidenceRecord;
   try {
-    record = JSON.parse(Buffer.from(bytes).toString('utf8')) as EvidenceRecord;
+    record = parseStrictJson(bytes, 'the record') as EvidenceRecord;
   } catch (err) {
-    problems.push({ ...at, kind: 'unreadable', message: `not valid JSON: ${(err as Error).message}` });
+    problems.push({ ...at, kind: 'unreadable', message: (err as Error).message });
     return facts;
   }
   const recordProblems = validateRecord(record);

@@ -1,5 +1,6 @@
 import { createAjv, describeErrors, type ValidateFunction } from '../json-schema.js';
 import { HASH_PREFIX, sha256Hex } from '../record/hash.js';
+import { parseStrictJson } from '../record/strict-json.js';
 import type { CollectorRef } from '../record/types.js';
 import { blobKey } from '../store/layout.js';
 import type { EvidenceStore, ObjectVersion } from '../store/types.js';
@@ -61,7 +62,7 @@ export class PayloadSchemas {
     if (!bytes) return { problem: `payload schema ${ref} is missing from the store (${key}), so data cannot be checked` };
     if (HASH_PREFIX + sha256Hex(bytes) !== ref) return { problem: `payload schema ${key} does not hash to its name` };
     try {
-      return { validate: this.ajv.compile(JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>) };
+      return { validate: this.ajv.compile(parseStrictJson(bytes, 'the payload schema') as Record<string, unknown>) };
     } catch (err) {
       return { problem: `payload schema ${ref} is not a usable JSON Schema: ${(err as Error).message}` };
     }

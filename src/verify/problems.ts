@@ -10,6 +10,7 @@ export type ProblemKind =
   | 'attachment-missing'
   | 'attachment-mismatch'
   | 'stray-object'
+  | 'empty-store'
   | 'overwrite-attempt'
   | 'delete-marker'
   | 'lock-missing'
@@ -19,7 +20,9 @@ export type ProblemKind =
   | 'checkpoint-chain'
   | 'checkpoint-head-missing'
   | 'checkpoint-head-mismatch'
-  | 'checkpoint-missing';
+  | 'checkpoint-missing'
+  | 'checkpoint-uncovered'
+  | 'checkpoint-rollback';
 
 export interface VerifyProblem {
   kind: ProblemKind;

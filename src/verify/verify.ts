@@ -2,11 +2,12 @@ import type { KeyObject } from 'node:crypto';
 import { CHECKPOINTS_PREFIX } from '../checkpoint/checkpoint.js';
 import { mapLimit } from '../pool.js';
 import type { RecordStatus } from '../record/types.js';
-import { parseRecordKey, RECORDS_PREFIX, type RecordKeyParts } from '../store/layout.js';
+import { BLOBS_PREFIX, RECORDS_PREFIX } from '../store/layout.js';
 import type { EvidenceStore } from '../store/types.js';
 import { checkChain } from './check-chain.js';
 import { checkAttachment, checkRecord, type RecordFacts } from './check-record.js';
-import { type CheckpointSummary, verifyCheckpoints } from './checkpoints.js';
+import { type CheckpointSummary, type KeptCheckpoint, verifyCheckpoints } from './checkpoints.js';
+import { type RecordEntry as Entry, takeInventory } from './inventory.js';
 import { checkLock, indexVersions, oldestVersion, type VersionIndex } from './object-audit.js';
 import { PayloadSchemas } from './payload-schemas.js';
 import type { VerifyProblem } from './problems.js';
@@ -19,6 +20,10 @@ export interface VerifyOptions {
   onProgress?: (done: number, total: number) => void;
   /** Public key that must have signed every checkpoint. */
   trustedKey?: KeyObject | undefined;
+  /** A store that holds no records is not a problem (otherwise it is: a mistyped path must not pass as intact evidence). */
+  allowEmpty?: boolean | undefined;
+  /** A checkpoint kept from an earlier verification, which the store must extend (`verify --since`). */
+  since?: KeptCheckpoint | undefined;
 }
 
 export interface StreamSummary {
@@ -45,10 +50,6 @@ export interface VerifyReport {
   ok: boolean;
 }
 
-interface Entry extends RecordKeyParts {
-  key: string;
-}
-
 function inWindow(facts: RecordFacts, from?: Date, to?: Date): boolean {
   if (!facts.observedAt) return true;
   const t = Date.parse(facts.observedAt);
@@ -68,28 +69,29 @@ function select(entries: Entry[], from?: Date, to?: Date): Entry[] {
  * Re-reads a store and checks every record on its own and every chain as a
  * whole, trusting nothing the agent wrote except what can be recomputed.
  */
-export async function verifyStore(store: EvidenceStore, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyStore(source: EvidenceStore, options: VerifyOptions = {}): Promise<VerifyReport> {
   const problems: VerifyProblem[] = [];
   const byStream = new Map<string, Entry[]>();
   // A bucket can show what a listing hides: rewrites kept as versions, keys behind delete markers.
-  const versions: VersionIndex | undefined = store.audit
-    ? await indexVersions(store.audit, [RECORDS_PREFIX, 'blobs/', CHECKPOINTS_PREFIX], problems)
+  const versions: VersionIndex | undefined = source.audit
+    ? await indexVersions(source.audit, [RECORDS_PREFIX, BLOBS_PREFIX, CHECKPOINTS_PREFIX], problems)
     : undefined;
-  const keys = new Set<string>();
-  for await (const key of store.list(RECORDS_PREFIX)) keys.add(key);
-  for (const key of versions?.keys() ?? []) if (key.startsWith(RECORDS_PREFIX) && oldestVersion(versions, key)) keys.add(key);
-  for (const key of [...keys].sort()) {
-    const parts = parseRecordKey(key);
-    if (!parts) {
-      problems.push({ kind: 'stray-object', key, message: 'not a record key (records/<agent>/<collector>/<YYYY-MM-DD>/<seq>.json)' });
-      continue;
-    }
-    let list = byStream.get(parts.stream);
+  // From here on, reads go through the inventory: strays are reported there and never read.
+  const { records: recordEntries, store } = await takeInventory(source, versions, problems);
+  if (recordEntries.length === 0 && !options.allowEmpty) {
+    problems.push({
+      kind: 'empty-store',
+      key: RECORDS_PREFIX,
+      message: `${source.url} holds no records, so it holds no evidence: check that it is the store the agent writes to (pass --allow-empty if it is new)`,
+    });
+  }
+  for (const entry of recordEntries) {
+    let list = byStream.get(entry.stream);
     if (!list) {
       list = [];
-      byStream.set(parts.stream, list);
+      byStream.set(entry.stream, list);
     }
-    list.push({ key, ...parts });
+    list.push(entry);
   }
 
   const work: { stream: string; entries: Entry[] }[] = [];
@@ -146,7 +148,12 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
   await payloads.checkLocks(problems);
 
   const warnings: string[] = [];
-  const checkpoints = await verifyCheckpoints(store, factsByStream, options.trustedKey, problems, warnings, (key) => oldestVersion(versions, key), options.to);
+  const checkpoints = await verifyCheckpoints(store, factsByStream, problems, warnings, {
+    trustedKey: options.trustedKey,
+    versionOf: (key) => oldestVersion(versions, key),
+    to: options.to,
+    since: options.since,
+  });
 
   return {
     store: store.url,

@@ -25,3 +25,8 @@ export async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile() && !e.parentPath.includes('.staging')).map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
 }
+
+/** What waits in a spool folder to be sent: its files, leaving out what the spool remembers of its bucket (`.known/`). */
+export async function waitingInSpool(dir: string): Promise<string[]> {
+  return (await filesUnder(dir)).filter((k) => !k.startsWith('.known/'));
+}

@@ -33,7 +33,7 @@ except ImportError as e:  # optional: only the payload-schema check needs it
 # Top-level members of a record (record.schema.json, additionalProperties: false).
 REQUIRED = ("schema", "id", "stream", "seq", "prev", "observedAt", "collector", "controls",
             "subject", "status", "summary", "findings", "data", "attachments", "agent", "hash")
-ALLOWED = set(REQUIRED) | {"signature"}
+ALLOWED = set(REQUIRED) | {"storage"}
 HASH_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
 HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
 OBSERVED_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$")
@@ -277,8 +277,8 @@ class Verifier:
             return
         entry["seq"], entry["record"] = rec["seq"], rec
 
-        # Steps 2-4: hash over the canonical form without `hash` and `signature`.
-        body = {k: v for k, v in rec.items() if k not in ("hash", "signature")}
+        # Steps 2-4: hash over the canonical form without `hash`.
+        body = {k: v for k, v in rec.items() if k != "hash"}
         try:
             canonical = canonicalize(body)
         except CanonError as e:

@@ -10,6 +10,13 @@ export interface RangePlan {
   to: Position | null;
   basis: RangeBasis;
   findings: Finding[];
+  /**
+   * Set while `from` is still to be found: it is the newest commit on the
+   * first-parent line of `to` committed before this time (seconds since the
+   * epoch), or null when the line has none. The date-ordered pass finds it
+   * while the line has no merge (WindowStart), with no walk of its own.
+   */
+  startBefore?: number;
 }
 
 /**
@@ -52,6 +59,59 @@ export function continuedRange(previous: Position, to: Position | null, lineage:
  */
 export function rangeAfterLostEnd(previous: Position, to: Position | null, restart: Position | null, branch: string): RangePlan {
   return { from: restart, to, basis: 'previous', findings: [rewritten(previous.commit, branch, 'no longer exists in the repository')] };
+}
+
+/**
+ * The first range of a repository whose window starts at `start` (seconds):
+ * empty when the branch's end is older than that, else left for the pass to
+ * find its start.
+ */
+export function windowRange(to: Position, toSeconds: number, start: number, basis: RangeBasis, continuityLost: boolean): RangePlan {
+  if (toSeconds < start) return firstRange(to, to, basis, continuityLost);
+  return { ...firstRange(null, to, basis, continuityLost), startBefore: start };
+}
+
+/** The plan with its start settled: `from` (null: the root). */
+export function withStart(plan: RangePlan, from: Position | null): RangePlan {
+  const { startBefore: _, ...settled } = plan;
+  return { ...settled, from };
+}
+
+/** A commit as WindowStart follows it: id, first parent first, committer time in seconds. */
+export interface LineCommit {
+  id: string;
+  parents: string[];
+  time: number;
+}
+
+/** What WindowStart makes of a commit of the line: the window's start, or a merge met before it. */
+export type WindowMark = 'start' | 'merge';
+
+/**
+ * Follows the first-parent line of a range's end through a date-ordered pass
+ * over the history, to the newest commit of the line committed before the
+ * window's start. Up to the first merge such a pass lists the line alone, one
+ * commit after the other; it is watched only that far.
+ */
+export class WindowStart {
+  /** The next commit of the line, not listed yet; null once the line reached its root. */
+  private next: string | null;
+
+  constructor(
+    to: string,
+    private readonly before: number,
+  ) {
+    this.next = to;
+  }
+
+  /** Takes the next commit of the pass: `start` when it is the start (which the range excludes), `merge` at a merge before it. */
+  see(c: LineCommit): WindowMark | null {
+    if (c.id !== this.next) return null;
+    if (c.time < this.before) return 'start';
+    if (c.parents.length > 1) return 'merge';
+    this.next = c.parents[0] ?? null;
+    return null;
+  }
 }
 
 /**

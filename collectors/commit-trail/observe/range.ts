@@ -1,6 +1,6 @@
 import type { SimpleGit } from 'simple-git';
 import type { Clock } from '../../../src/collector/contract.js';
-import { continuedRange, firstRange, type Lineage, type RangePlan, rangeAfterLostEnd, windowStart } from '../judge/range.js';
+import { continuedRange, firstRange, type Lineage, type RangePlan, rangeAfterLostEnd, windowRange, windowStart, withStart } from '../judge/range.js';
 import { IsoTime } from '../parse/iso-time.js';
 import type { Position, WindowOption } from '../schema.js';
 import { commitExists, type DatedCommit, firstParentAt, isAncestor } from './history.js';
@@ -24,13 +24,15 @@ export function windowEnd(window: WindowOption | undefined, clock: Clock): numbe
 /**
  * Asks git what the range of one run needs: the branch's end at the window's
  * end, and where the previous range's end stands on it; judge/range decides
- * what that makes the range.
+ * what that makes the range. A first range's start inside a window is left
+ * to the pass (readTrail), which finds it without a walk of its own.
  */
 export async function planRange(input: RangeInput): Promise<RangePlan> {
   const { git, previous } = input;
   const iso = new IsoTime();
   const position = (c: DatedCommit | null): Position | null => (c ? { commit: c.id, time: iso.format(c.seconds) } : null);
-  const to = position(await firstParentAt(git, input.branch, input.end));
+  const end = await firstParentAt(git, input.branch, input.end);
+  const to = position(end);
 
   if (previous) {
     if (!(await commitExists(git, previous.commit))) {
@@ -41,8 +43,19 @@ export async function planRange(input: RangeInput): Promise<RangePlan> {
   }
 
   const { start, basis } = windowStart(input.window, input.end);
-  const from = start !== null && to !== null ? position(await firstParentAt(git, to.commit, start - 1)) : null;
-  return firstRange(from, to, basis, input.continuityLost);
+  if (start === null || end === null || to === null) return firstRange(null, to, basis, input.continuityLost);
+  return windowRange(to, end.seconds, start, basis, input.continuityLost);
+}
+
+/**
+ * The plan with its start found by asking git, for a range whose signatures
+ * must be read before the pass, or whose pass gave up before it reached the
+ * start (commit times running backwards).
+ */
+export async function settleStart(git: SimpleGit, plan: RangePlan): Promise<RangePlan> {
+  if (plan.startBefore === undefined || plan.to === null) return plan;
+  const found = await firstParentAt(git, plan.to.commit, plan.startBefore - 1);
+  return withStart(plan, found ? { commit: found.id, time: new IsoTime().format(found.seconds) } : null);
 }
 
 async function lineage(git: SimpleGit, from: Position, to: Position | null): Promise<Lineage> {

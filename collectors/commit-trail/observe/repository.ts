@@ -1,7 +1,7 @@
-import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type SimpleGit, simpleGit } from 'simple-git';
-import { scrubCredentials, withoutCredentials } from './credentials.js';
+import { credentialEnvironment, gitUrl, scrubCredentials, withoutCredentials } from './credentials.js';
 import { GIT_KEYS, gitEnvironment } from './git-env.js';
 
 /** A repository that cannot be read; its message goes into the repository's `error` record as is. */
@@ -9,8 +9,12 @@ export class RepositoryProblem extends Error {
   override name = 'RepositoryProblem';
 }
 
-export function gitClient(dir: string, signal: AbortSignal, config: string[] = []): SimpleGit {
-  return simpleGit({ baseDir: dir, abort: signal, config, allowEnvironment: GIT_KEYS }).env(gitEnvironment());
+/** A git client for `dir`; `env` adds to git's environment (credentials for the one command that needs them). */
+export function gitClient(dir: string, signal: AbortSignal, config: string[] = [], env: Record<string, string> = {}): SimpleGit {
+  const keys = Object.keys(env);
+  // simple-git refuses GIT_CONFIG_COUNT unless told: configuration from the environment is ours here, not inherited.
+  const unsafe = { allowUnsafeConfigEnvCount: keys.includes('GIT_CONFIG_COUNT') };
+  return simpleGit({ baseDir: dir, abort: signal, config, unsafe, allowEnvironment: [...GIT_KEYS, ...keys] }).env({ ...gitEnvironment(), ...env });
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -50,26 +54,37 @@ export async function openLocal(path: string, signal: AbortSignal): Promise<Simp
   return git;
 }
 
-/** Brings a bare partial clone of `url` (commits and trees, no file contents) up to date in `cache`. */
+/**
+ * Brings a bare partial clone of `url` (commits and trees, no file contents)
+ * up to date in `cache`. git is given the URL without its user and password,
+ * and those only for the clone or fetch, so they never reach a file and a
+ * rotated token finds its cache; the folder is readable by its owner only.
+ */
 export async function syncRemote(url: string, cache: string, signal: AbortSignal): Promise<SimpleGit> {
   const safe = withoutCredentials(url);
+  const remote = gitUrl(url);
+  const auth = credentialEnvironment(url);
   const hide = (err: unknown) => new RepositoryProblem(`cannot fetch ${safe}: ${scrubCredentials(gitReason(err))}`);
   const exists = (await isDirectory(cache)) && (await readdir(cache)).length > 0;
   if (!exists) {
-    await mkdir(dirname(cache), { recursive: true });
+    await mkdir(cache, { recursive: true, mode: 0o700 });
+    await chmod(cache, 0o700);
     try {
-      await gitClient(dirname(cache), signal).clone(url, cache, ['--bare', '--filter=blob:none', '--no-tags']);
+      await gitClient(dirname(cache), signal, [], auth).clone(remote, cache, ['--bare', '--filter=blob:none', '--no-tags']);
     } catch (err) {
       throw hide(err);
     }
     return gitClient(cache, signal);
   }
   const git = gitClient(cache, signal);
-  const origin = (await git.remote(['get-url', 'origin']).catch(() => '')) ?? '';
-  if (origin.trim() !== url) throw new RepositoryProblem(`the cache folder ${cache} holds a clone of another repository, not ${safe}`);
+  const origin = ((await git.remote(['get-url', 'origin']).catch(() => '')) ?? '').trim();
+  if (withoutCredentials(origin) !== safe) throw new RepositoryProblem(`the cache folder ${cache} holds a clone of another repository, not ${safe}`);
+  // Earlier versions left the folder readable by all, and cloned with the credentials in the URL, which git kept in the config.
+  await chmod(cache, 0o700);
+  if (origin !== remote) await git.remote(['set-url', 'origin', remote]);
   try {
     // Forced, so a rewritten branch shows as rewritten instead of failing the fetch.
-    await git.fetch(['--prune', '--no-tags', 'origin', '+refs/heads/*:refs/heads/*']);
+    await gitClient(cache, signal, [], auth).fetch(['--prune', '--no-tags', 'origin', '+refs/heads/*:refs/heads/*']);
   } catch (err) {
     throw hide(err);
   }

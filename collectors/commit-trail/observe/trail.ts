@@ -2,13 +2,17 @@ import type { Logger } from 'pino';
 import type { Attachment, CollectorContext } from '../../../src/collector/contract.js';
 import { type Classifier, MESSAGE_MARKERS } from '../judge/classify.js';
 import { FindingList } from '../judge/findings.js';
-import type { RangePlan } from '../judge/range.js';
+import { type RangePlan, type WindowMark, WindowStart, withStart } from '../judge/range.js';
 import { type Assessment, emptyTotals, TrailJudge, type TrailRules, type TrailTotals } from '../judge/trail.js';
 import { Identities } from '../parse/identities.js';
+import { IsoTime } from '../parse/iso-time.js';
+import type { LogCommit } from '../parse/log-parser.js';
 import { DetailSink } from '../record/detail.js';
-import type { CommitDetail, CommitTrailOptions, RepositoryOption, SignatureStatus } from '../schema.js';
+import type { CommitDetail, CommitTrailOptions, Position, RepositoryOption, SignatureStatus } from '../schema.js';
 import { type LogOrder, type LogRange, readLog } from './git-log.js';
 import { type GitHubClient, githubFor } from './github.js';
+import { firstParentAt } from './history.js';
+import { settleStart } from './range.js';
 import { signatureStatuses } from './signatures.js';
 import type { OpenedRepository } from './target.js';
 
@@ -21,8 +25,10 @@ export interface TrailRequest {
   allowedSigners: string | undefined;
 }
 
-/** A range read and judged: its findings, what it adds up to, and the per-commit detail, in the record or stored beside it. */
+/** A range read and judged: the range as read, its findings, what it adds up to, and the per-commit detail, in the record or stored beside it. */
 export interface TrailPass {
+  /** The plan, with its start once the pass found it. */
+  plan: RangePlan;
   findings: FindingList;
   totals: TrailTotals;
   detail: { inline: CommitDetail[] } | { attachment: Attachment };
@@ -40,50 +46,101 @@ class OutOfOrder extends Error {
   }
 }
 
-/** Reads the commits of the planned range, judging each as it streams past; an empty range reads nothing. */
-export async function readTrail(ctx: CollectorContext<CommitTrailOptions>, req: TrailRequest, plan: RangePlan): Promise<TrailPass> {
+/** The start of the window, found by git after a pass paused at a merge: the range after it is read in topological order. */
+class StartAfterMerge extends Error {
+  override name = 'StartAfterMerge';
+  constructor(readonly start: Position) {
+    super(`the window starts after ${start.commit}`);
+  }
+}
+
+/**
+ * Reads the commits of the planned range, judging each as it streams past; an
+ * empty range reads nothing. A range that starts at the root is read in
+ * date order, and so is one whose start the plan leaves open (see readPass).
+ */
+export async function readTrail(ctx: CollectorContext<CommitTrailOptions>, req: TrailRequest, planned: RangePlan): Promise<TrailPass> {
+  // Signatures are read for the range before the pass, so its start must be known first.
+  let plan = ctx.options.requireSigned ? await settleStart(req.opened.git, planned) : planned;
   if (plan.to === null || plan.to.commit === plan.from?.commit)
-    return { findings: FindingList.of(plan.findings), totals: emptyTotals(), detail: { inline: [] } };
-  const range: LogRange = { to: plan.to.commit, exclude: plan.from?.commit ?? null };
-  const signatures = ctx.options.requireSigned ? await signatureStatuses(req.opened.dir, range, req.allowedSigners, ctx.signal) : null;
+    return { plan, findings: FindingList.of(plan.findings), totals: emptyTotals(), detail: { inline: [] } };
+  const signatures = ctx.options.requireSigned ? await signatureStatuses(req.opened.dir, rangeOf(plan), req.allowedSigners, ctx.signal) : null;
   // A whole history in date order streams at once; the rare one with commit times running backwards is read again in
   // topological order. A range with a start is read in topological order from the outset: with `^start` git walks the
   // whole range before printing in either order, and its date-ordered walk can stop early under a skewed clock and
   // list a commit that is reachable from the start, one the previous range already covered.
-  const date = range.exclude === null ? await readPass(ctx, req, plan, range, signatures, 'date') : null;
-  return date ?? (await readPass(ctx, req, plan, range, signatures, 'topo'))!;
+  if (plan.from === null) {
+    const date = await readPass(ctx, req, plan, signatures, 'date');
+    if ('totals' in date) return date;
+    plan = date.from === undefined ? await settleStart(req.opened.git, plan) : withStart(plan, date.from);
+  }
+  return (await readPass(ctx, req, plan, signatures, 'topo')) as TrailPass;
+}
+
+function rangeOf(plan: RangePlan): LogRange {
+  return { to: plan.to!.commit, exclude: plan.from?.commit ?? null };
 }
 
 /**
- * One pass over the range in `order`; null when a date-ordered pass met a
- * commit before one of its children, before anything of it is stored.
+ * One pass over the range in `order`. Or, when a date-ordered pass cannot be
+ * the range, where the range read again in topological order starts (null:
+ * the root; undefined: still to be found), before anything of the pass is
+ * stored: its commit times run backwards somewhere, or its window starts
+ * after a merge.
+ *
+ * A plan whose start is open is read in date order from its end, following
+ * the first-parent line (WindowStart) without a walk of its own. Up to the
+ * first merge the pass lists that one line, in both orders alike: meeting the
+ * start there, it ends, and holds the range; reaching the root, it is the
+ * whole history. At a merge the line could still lead far, and a window that
+ * starts inside a long history would be read twice: the pass pauses, git
+ * follows the line from there (`rev-list`), and the pass goes on from the
+ * merge when the window starts before the first commit.
  */
 async function readPass(
   ctx: CollectorContext<CommitTrailOptions>,
   req: TrailRequest,
   plan: RangePlan,
-  range: LogRange,
   signatures: Map<string, SignatureStatus> | null,
   order: LogOrder,
-): Promise<TrailPass | null> {
+): Promise<TrailPass | { from: Position | null | undefined }> {
   const o = ctx.options;
+  const range = rangeOf(plan);
   const findings = FindingList.of(plan.findings);
   const github = await githubFor(ctx, req.repo, req.opened.git, findings);
   const sink = new DetailSink((input) => ctx.attach(input));
+  const finder = order === 'date' && plan.startBefore !== undefined ? new WindowStart(range.to, plan.startBefore) : null;
+  // The range's start, once known (undefined: not yet).
+  let from: Position | null | undefined = finder ? undefined : plan.from;
   try {
     const rules: TrailRules = { classifier: req.classifier, requireReview: o.requireReview, implicitReview: o.implicitReview, signatures };
     const walk = new TrailWalk(new TrailJudge(rules, findings, new Identities(), range.to), github, sink, ctx.log, ctx.signal);
-    const { totals, unresolved } = await walk.run(req.opened.dir, range, order);
+    let run = await walk.run(req.opened.dir, range, order, finder);
+    if (run.stop?.reason === 'start') {
+      from = position(run.stop.commit);
+    } else if (run.stop?.reason === 'merge') {
+      const start = await firstParentAt(req.opened.git, run.stop.commit.id, plan.startBefore! - 1);
+      if (start) throw new StartAfterMerge(position({ id: start.id, time: start.seconds }));
+      from = null;
+      // Above the merge the walk from the end listed one line; from the merge on, a walk from it lists exactly what that one would have.
+      run = await walk.run(req.opened.dir, { to: run.stop.commit.id, exclude: null }, order, null);
+    }
     // A date pass reads a whole history, where every parent named is read too: one left over came before its child.
-    if (order === 'date' && unresolved.length > 0) throw new OutOfOrder(unresolved);
-    return { findings, totals, detail: await sink.finish() };
+    if (order === 'date' && run.stop === null && run.unresolved.length > 0) throw new OutOfOrder(run.unresolved);
+    return { plan: withStart(plan, from ?? null), findings, totals: run.totals, detail: await sink.finish() };
   } catch (err) {
     sink.abandon(err as Error);
+    if (err instanceof StartAfterMerge) return { from: err.start };
     if (!(err instanceof OutOfOrder)) throw err;
     ctx.log.info({ repository: req.location, reason: err.message }, 'commit times run backwards in this range; reading it again in topological order');
-    return null;
+    return { from };
   }
 }
+
+const position = (c: { id: string; time: number }): Position => ({ commit: c.id, time: new IsoTime().format(c.time) });
+
+/** Where a pass stopped before the end of git's output, watching for a window's start. */
+type Stop = { reason: WindowMark; commit: LogCommit } | null;
 
 /**
  * One pass over a range: reads it with one `git log`, hands each commit to the
@@ -101,15 +158,18 @@ class TrailWalk {
   ) {}
 
   /**
-   * Reads the range in `order`. Returns what was not seen but referred to, so
-   * the caller can tell a date-ordered pass that met a commit before one of
-   * its children (see LandingTracker); throws OutOfOrder when that is plain
-   * already during the pass.
+   * Reads the range in `order`, or until `finder` marks a commit, which is
+   * left unjudged. Returns what was not seen but referred to, so the caller
+   * can tell a date-ordered pass that met a commit before one of its children
+   * (see LandingTracker); throws OutOfOrder when that is plain already
+   * during the pass. A later call goes on with the same judge.
    */
-  async run(dir: string, range: LogRange, order: LogOrder): Promise<{ totals: TrailTotals; unresolved: string[] }> {
+  async run(dir: string, range: LogRange, order: LogOrder, finder: WindowStart | null): Promise<{ totals: TrailTotals; unresolved: string[]; stop: Stop }> {
     const judge = this.judge;
     for await (const batch of readLog(dir, range, order, this.signal, MESSAGE_MARKERS, judge.identities)) {
       for (const c of batch) {
+        const mark = finder?.see(c);
+        if (mark) return { totals: judge.totals, unresolved: [], stop: { reason: mark, commit: c } };
         const a = judge.assess(c);
         if (!a) {
           if (order === 'date') throw new OutOfOrder(c.id);
@@ -120,7 +180,7 @@ class TrailWalk {
       }
       await this.sink.drain();
     }
-    return { totals: judge.totals, unresolved: judge.unresolved() };
+    return { totals: judge.totals, unresolved: judge.unresolved(), stop: null };
   }
 
   private async addApprovals(a: Assessment): Promise<void> {

@@ -19,12 +19,11 @@ const short = (id: string) => id.slice(0, 12);
 export function rangeDraft(
   o: CommitTrailOptions,
   where: RangeSubject,
-  plan: RangePlan,
   pass: TrailPass,
   verdict: RangeVerdict,
   positions: Record<string, Position>,
 ): RecordDraft<CommitTrailPayload> {
-  const { findings, totals, detail } = pass;
+  const { plan, findings, totals, detail } = pass;
   const data: RangePayload = {
     repository: { location: where.location, branch: where.branch },
     range: { from: plan.from, to: plan.to, basis: plan.basis },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { continuedRange, firstRange, rangeAfterLostEnd, windowStart } from '../judge/range.js';
+import { continuedRange, firstRange, rangeAfterLostEnd, WindowStart, windowRange, windowStart, withStart } from '../judge/range.js';
 import { emptyTotals } from '../judge/trail.js';
 import { rangeVerdict } from '../judge/verdict.js';
 import { windowEnd } from '../observe/range.js';
@@ -72,6 +72,39 @@ describe('range plan', () => {
         },
       ],
     });
+  });
+
+  it('leaves the start of a window inside the history to the pass, and makes a window after the branch end empty', () => {
+    const tipSeconds = Date.parse(TIP.time) / 1000;
+    expect(windowRange(TIP, tipSeconds, tipSeconds - 10, 'since', false)).toEqual({
+      from: null,
+      to: TIP,
+      basis: 'since',
+      findings: [],
+      startBefore: tipSeconds - 10,
+    });
+    expect(windowRange(TIP, tipSeconds, tipSeconds + 1, 'days', false)).toEqual({ from: TIP, to: TIP, basis: 'days', findings: [] });
+    expect(withStart(windowRange(TIP, tipSeconds, tipSeconds, 'since', false), PREVIOUS)).toEqual({ from: PREVIOUS, to: TIP, basis: 'since', findings: [] });
+  });
+});
+
+describe('window start', () => {
+  const c = (id: string, time: number, ...parents: string[]) => ({ id, time, parents });
+
+  it('follows the first-parent line to the newest commit before the window', () => {
+    const line = new WindowStart('t', 100);
+    expect([c('t', 300, 'a'), c('other', 50, 'b'), c('a', 100, 'b')].map((x) => line.see(x))).toEqual([null, null, null]);
+    expect(line.see(c('b', 99, 'root'))).toBe('start');
+  });
+
+  it('marks a merge on the line before the start, and a merge older than the window as the start', () => {
+    expect(new WindowStart('m', 100).see(c('m', 300, 'a', 'side'))).toBe('merge');
+    expect(new WindowStart('m', 100).see(c('m', 99, 'a', 'side'))).toBe('start');
+  });
+
+  it('marks nothing on a line that reaches its root inside the window', () => {
+    const line = new WindowStart('t', 100);
+    expect([c('t', 300, 'a'), c('a', 200)].map((x) => line.see(x))).toEqual([null, null]);
   });
 });
 

@@ -1,7 +1,16 @@
+import { bucketReader, type RemoteSettings, withoutTrailingSlash } from '../../../src/store/remote/bucket.js';
 import { type HashResult, hashStream, type ResourceDigest } from './hash-model.js';
 import { ignoreMatcher } from './model-files.js';
-import { bucketReader, type RemoteSettings, withoutTrailingSlash } from './model-location.js';
 import { unreadable } from './read-failures.js';
+
+/**
+ * Whether a listed name is a folder marker, not a file of the model: a zero-byte key ending in '/', as the
+ * S3 and Cloud consoles' "Create folder" write. The marker of the model's own folder (`churn-good/` under
+ * `s3://bucket/churn-good`) is the listed prefix itself, so its name relative to the model is empty.
+ */
+function isFolderMarker(name: string): boolean {
+  return name === '' || name.endsWith('/');
+}
 
 /** Lists the objects under a bucket prefix and hashes each as it streams in, leaving out the ignored ones. */
 export async function hashBucket(modelPath: string, ignores: string[], options: RemoteSettings & { signal?: AbortSignal | undefined }): Promise<HashResult> {
@@ -12,8 +21,7 @@ export async function hashBucket(modelPath: string, ignores: string[], options: 
   try {
     const names: string[] = [];
     try {
-      // A key ending in '/' is a zero-byte folder marker (the S3 console makes them), not a file of the model.
-      for await (const name of reader.list('')) if (!name.endsWith('/') && !isIgnored(name)) names.push(name);
+      for await (const name of reader.list('')) if (!isFolderMarker(name) && !isIgnored(name)) names.push(name);
     } catch (err) {
       throw unreadable(`cannot list the objects under ${base}/`, err, "check the bucket and prefix, and that the agent's credentials may list them");
     }

@@ -1,18 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { ObjectBackend } from '../../../src/store/remote/backend.js';
-import type { BucketSettings } from '../../../src/store/settings.js';
-
-/** How to reach a model in a bucket: the agent's own bucket settings, each possibly left unset. */
-export type RemoteSettings = { [K in keyof BucketSettings]?: BucketSettings[K] | undefined };
-
-export function isRemote(location: string): boolean {
-  return location.startsWith('s3://') || location.startsWith('gs://');
-}
-
-export function withoutTrailingSlash(location: string): string {
-  return location.replace(/\/+$/, '');
-}
+import { bucketReader, isRemote, type RemoteSettings, withoutTrailingSlash } from '../../../src/store/remote/bucket.js';
 
 /** Where the OpenSSF tool writes the signature by default. */
 export function defaultSignaturePath(modelPath: string): string {
@@ -24,16 +12,6 @@ export function locateModel(model: { path: string; signature?: string }, resolve
   const path = isRemote(model.path) ? model.path : resolvePath(model.path);
   const signature = model.signature ? (isRemote(model.signature) ? model.signature : resolvePath(model.signature)) : defaultSignaturePath(path);
   return { path, signature };
-}
-
-/** A read-only view of a bucket prefix, through the same backends the evidence stores use. */
-export async function bucketReader(url: string, settings: RemoteSettings): Promise<ObjectBackend> {
-  if (url.startsWith('s3://')) {
-    const { S3Backend } = await import('../../../src/store/s3/s3-backend.js');
-    return new S3Backend(url, settings.s3);
-  }
-  const { GcsBackend } = await import('../../../src/store/gcs/gcs-backend.js');
-  return new GcsBackend(url, settings.gcs);
 }
 
 /** Splits `s3://bucket/a/b.sig` into the bucket URL and the object key. */

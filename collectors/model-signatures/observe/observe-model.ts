@@ -1,10 +1,11 @@
+import { isRemote, type RemoteSettings, withoutTrailingSlash } from '../../../src/store/remote/bucket.js';
 import { type SignerPolicy, type VerifiedSigner, verifySigner } from '../format/signers.js';
 import { DEFAULT_IGNORES, type Manifest, parseBundle, parseStatement, payloadOf, type Serialization } from '../format/statement.js';
 import { ModelCheckError, type ModelProblem } from '../problems.js';
 import { hashBucket } from './hash-bucket.js';
 import { type HashResult, hashModelFiles, type ResourceDigest } from './hash-model.js';
 import { listModelFiles, relativeName } from './model-files.js';
-import { isRemote, type RemoteSettings, readSignatureText, withoutTrailingSlash } from './model-location.js';
+import { readSignatureText } from './model-location.js';
 import { asProblem, unreadable } from './read-failures.js';
 
 export interface ObserveOptions extends RemoteSettings {

@@ -5,6 +5,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateP256, keyHint, parsePrivateKey } from '../../../src/signing/keys.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
+import { type GcsStandIn, startGcsStandIn } from '../../../test/servers/gcs-standin.js';
 import { motoAvailable, type RunningServer, startMoto } from '../../../test/servers/moto.js';
 import { createBucket, testClient } from '../../../test/servers/s3-buckets.js';
 import { useTestCredentials } from '../../../test/servers/s3-servers.js';
@@ -249,6 +250,31 @@ describe('model-signatures with keys and models made in the test', () => {
   });
 });
 
+describe('model-signatures on GCS (JSON-API stand-in, not real Cloud Storage)', () => {
+  let gcs: GcsStandIn;
+  beforeAll(async () => {
+    gcs = await startGcsStandIn({ buckets: { 'ml-artifacts': {} } });
+  });
+  afterAll(() => gcs?.close());
+
+  const upload = (name: string, body: Buffer) =>
+    fetch(`${gcs.url}/upload/storage/v1/b/ml-artifacts/o?uploadType=media&name=${encodeURIComponent(name)}`, { method: 'POST', body: new Uint8Array(body) });
+
+  it("verifies a model in a bucket, passing over folder markers and the marker of the model's own folder", async () => {
+    const f = await signedModel();
+    for (const file of ['weights.bin', 'config.json', 'tokenizer/vocab.txt']) await upload(`fraud-detector/v12/${file}`, await readFile(join(f.model, file)));
+    await upload('fraud-detector/v12.sig', await readFile(join(f.model, 'model.sig')));
+    const model = { path: 'gs://ml-artifacts/fraud-detector/v12', signature: 'gs://ml-artifacts/fraud-detector/v12.sig' };
+    const gcsSettings = { gcs: { apiEndpoint: gcs.url } };
+    expect((await run(f, gcsSettings, model)).findings).toEqual([]);
+    // What the Cloud console's "Create folder" leaves: zero-byte objects named like the folders, the model's own included.
+    for (const marker of ['fraud-detector/v12/', 'fraud-detector/v12/tokenizer/']) await upload(marker, Buffer.alloc(0));
+    const withMarkers = await run(f, gcsSettings, model);
+    expect(withMarkers.findings).toEqual([]);
+    expect(withMarkers.data).toMatchObject({ fileCount: 3 });
+  });
+});
+
 describe.skipIf(!motoAvailable())('model-signatures on S3 (moto; skipped without moto_server)', () => {
   let moto: RunningServer;
   beforeAll(async () => {
@@ -294,6 +320,15 @@ describe.skipIf(!motoAvailable())('model-signatures on S3 (moto; skipped without
     const unsigned = [expect.objectContaining({ code: 'file-unsigned', ref: 'extra/notes.txt' })];
     expect((await run(f)).findings).toEqual(unsigned);
     expect((await run(f, { s3 }, model)).findings).toEqual(unsigned);
+  });
+
+  it("passes over the marker of the model's own folder, as the S3 console's Create folder writes it", async () => {
+    const f = await signedModel();
+    const { put, model, s3 } = await upload(f);
+    await put('fraud-detector/v12/', Buffer.alloc(0));
+    expect((await run(f, { s3 }, model)).findings).toEqual([]);
+    // With a trailing slash on the path, the marker is the prefix itself.
+    expect((await run(f, { s3 }, { ...model, path: `${model.path}/` })).findings).toEqual([]);
   });
 
   it('reports a bucket that cannot be listed as model-unreadable, and still checks the models after it', async () => {

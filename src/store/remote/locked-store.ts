@@ -93,10 +93,26 @@ export class LockedObjectStore implements EvidenceStore {
   /**
    * Checks the bucket can keep evidence immutable; refuses with what to fix,
    * unless `allowMutable`, in which case every record will say it is not protected.
+   * Gives what the bucket said, for the spool to remember.
    */
-  async preflight(): Promise<void> {
-    this.posture = await this.retry('reading the bucket configuration', () => this.backend.posture());
-    const problems = preflightProblems(this.posture, this.options.retention, this.options.fixes);
+  async preflight(): Promise<BucketPosture> {
+    const posture = await this.retry('reading the bucket configuration', () => this.backend.posture());
+    this.posture = posture;
+    this.judge(posture);
+    return posture;
+  }
+
+  /**
+   * Judges what an earlier preflight found, while the bucket cannot be asked,
+   * so records written meanwhile state the protection they will have. It is not
+   * taken for what the bucket is like now: describe() still asks the bucket.
+   */
+  adopt(posture: BucketPosture): void {
+    this.judge(posture);
+  }
+
+  private judge(posture: BucketPosture): void {
+    const problems = preflightProblems(posture, this.options.retention, this.options.fixes);
     const { days, perObject } = this.options.retention;
     if (problems.length === 0) {
       this.storage = { retention: perObject ? 'per-object' : 'bucket-default', mode: 'COMPLIANCE', days };
