@@ -1,12 +1,13 @@
 // Prepares the bundled demo on the fly (nothing here is committed): a checkpoint key, two small models
-// signed with a demo release key (one tampered after signing), the approved-models ledger, and a small git
-// repository with human, bot and AI-agent commits.
+// signed with a demo release key (one tampered after signing), the approved-models ledger, a small git
+// repository with human, bot and AI-agent commits, and OpenLineage events of the training run of one model.
 // Run by `npm run demo` after the build; it only writes under ./.demo and never replaces a key.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDemoRepository } from '../../dist/collectors/commit-trail/demo/repository.js';
+import { writeDemoLineage } from '../../dist/collectors/lineage/demo/events.js';
 import { signModel } from '../../dist/collectors/model-signatures/format/sign-model.js';
 import { generateP256, parsePrivateKey } from '../../dist/src/signing/keys.js';
 
@@ -48,3 +49,4 @@ await writeFile(
     .join('\n')}\n`,
 );
 await buildDemoRepository(join(root, 'repo'));
+await writeDemoLineage(join(root, 'lineage'), join(root, 'models', 'fraud-detector'));
