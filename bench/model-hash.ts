@@ -7,7 +7,7 @@
  *
  *   npx tsc -p tsconfig.json && MODEL_GB=4 node_modules/.bin/node dist/bench/model-hash.js
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { type HashOptions, type HashResult, hashModelFiles } from '../collectors/model-signatures/observe/hash-model.js';
 import { listModelFiles, type ModelFile } from '../collectors/model-signatures/observe/model-files.js';
 import { Progress } from '../src/cli/progress.js';
+import { runCommand } from './run-command.js';
 
 const GB = 1e9;
 // The machine's CPU and disk speeds move between minutes on a shared host; five rounds give a median
@@ -64,22 +65,6 @@ function generate(root: string, totalBytes: number): void {
     closeSync(fd);
     offset = (offset + 4_099) % block.length;
   }
-}
-
-/** Runs a command to its end; stderr is kept for the error message only (openssl speed -multi chatters there). */
-function run(cmd: string, args: string[], stdout: 'pipe' | 'ignore' = 'pipe'): Promise<{ out: string; seconds: number }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(cmd, args, { stdio: ['ignore', stdout, 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout?.setEncoding('utf8').on('data', (s: string) => (out += s));
-    child.stderr?.setEncoding('utf8').on('data', (s: string) => (err = (err + s).slice(-2_000)));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve({ out, seconds: (performance.now() - started) / 1000 }) : reject(new Error(`${cmd} exited with ${code}: ${err}`)),
-    );
-  });
 }
 
 /** CPU seconds the machine has spent busy since boot (Linux, where USER_HZ is 100), or NaN elsewhere. */
@@ -150,12 +135,12 @@ async function main(): Promise<void> {
     console.log(
       `model:                     ${files.length} files, ${(bytes / GB).toFixed(2)} GB, largest ${(largest / GiB).toFixed(2)} GiB (written in ${((performance.now() - g0) / 1000).toFixed(1)} s)`,
     );
-    console.log(`machine:                   ${cores} cores, node ${process.version}, ${(await run('openssl', ['version'])).out.trim()}`);
+    console.log(`machine:                   ${cores} cores, node ${process.version}, ${(await runCommand('openssl', ['version'])).out.trim()}`);
 
     const first = await hash(files, null);
     const shards = await hash(files, 'hashing shards, warm (MB)', 'shards');
 
-    const dgst = await run('openssl', ['dgst', '-sha256', '-r', ...files.map((f) => f.path)]);
+    const dgst = await runCommand('openssl', ['dgst', '-sha256', '-r', ...files.map((f) => f.path)]);
     const theirs = new Map(
       dgst.out
         .trim()
@@ -173,7 +158,7 @@ async function main(): Promise<void> {
       const again = await hash(files, `hashing, warm, round ${round + 1} of ${ROUNDS} (MB)`);
       if (JSON.stringify(first.resources) !== JSON.stringify(again.resources)) throw new Error('two runs over the same files disagree');
       warm.push(again);
-      limits.push(parseOpensslSpeed((await run('openssl', ['speed', '-evp', 'sha256', '-multi', String(cores), '-seconds', '2'])).out) / GB);
+      limits.push(parseOpensslSpeed((await runCommand('openssl', ['speed', '-evp', 'sha256', '-multi', String(cores), '-seconds', '2'])).out) / GB);
     }
     const warmRates = warm.map((w) => rate(w.totalBytes, w.seconds));
     const warmRatios = warmRates.map((r, i) => r / limits[i]!);
@@ -202,7 +187,7 @@ async function main(): Promise<void> {
           rate(
             bytes,
             (
-              await run(
+              await runCommand(
                 'cat',
                 files.map((f) => f.path),
                 'ignore',

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { readHead } from '../src/chain/head.js';
 import { StreamWriter } from '../src/chain/stream-writer.js';
 import { CheckpointRegressionError, writeCheckpoint } from '../src/checkpoint/write.js';
@@ -16,8 +16,8 @@ import { verifyStore } from '../src/verify/verify.js';
 import { runCli } from './helpers/cli.js';
 import { collectorOf, draft, environment, instance, policyConfig, steppingClock } from './helpers/fixtures.js';
 import { tempDir } from './helpers/tmp.js';
-import { createBucket, testClient, testS3Store } from './servers/s3-buckets.js';
-import { S3_SERVERS, type S3TestServer, useTestCredentials } from './servers/s3-servers.js';
+import { createBucket, testS3Store } from './servers/s3-buckets.js';
+import { S3_SERVERS, useS3Server } from './servers/s3-servers.js';
 
 const STREAM = 'test-agent/c';
 const DAY1 = Date.parse('2026-03-01T12:00:00Z');
@@ -192,30 +192,18 @@ const moto = S3_SERVERS.find((s) => s.name === 'moto')!;
 describe.skipIf(moto.unavailable !== null)(
   `S3 "folder" marker objects under a stream (moto${moto.unavailable ? `, skipped: ${moto.unavailable}` : ''})`,
   () => {
-    let server: S3TestServer;
-    let client: S3Client;
-
-    beforeAll(async () => {
-      useTestCredentials();
-      server = await moto.start();
-      client = testClient(server.endpoint);
-    }, 60_000);
-
-    afterAll(async () => {
-      client?.destroy();
-      await server?.stop();
-    }, 30_000);
+    const s3 = useS3Server(moto);
 
     it('neither restarts the chain nor lets the checkpoint regress', async () => {
       const bucket = `ev-markers-${process.pid}`;
-      await createBucket(client, bucket, 'locked');
-      const store = testS3Store(`s3://${bucket}/evidence`, server.endpoint);
+      await createBucket(s3.client, bucket, 'locked');
+      const store = testS3Store(`s3://${bucket}/evidence`, s3.server.endpoint);
       await store.preflight();
       const { signer, trusted } = await signedDay1(store);
       // What the S3 console's "Create folder" writes: an empty object whose key ends in `/`.
       for (const key of ['records/test-agent/', `records/${STREAM}/`, `records/${STREAM}/2026-03-02/`, `records/${STREAM}/zz/`]) {
         const body = Buffer.alloc(0);
-        await client.send(
+        await s3.client.send(
           new PutObjectCommand({ Bucket: bucket, Key: `evidence/${key}`, Body: body, ContentMD5: createHash('md5').update(body).digest('base64') }),
         );
       }

@@ -10,42 +10,20 @@ import { writeCheckpoint } from '../src/checkpoint/write.js';
 import { runCollectors } from '../src/collector/runner.js';
 import { buildRecord } from '../src/record/build.js';
 import type { EvidenceRecord } from '../src/record/types.js';
-import { generateP256, parsePrivateKey, parsePublicKey } from '../src/signing/keys.js';
+import { generateP256, parsePrivateKey } from '../src/signing/keys.js';
 import { keyBundleSigner } from '../src/signing/sign.js';
 import { FileStore } from '../src/store/file-store.js';
 import { recordKey } from '../src/store/layout.js';
 import type { EvidenceStore } from '../src/store/types.js';
 import { verifyStore } from '../src/verify/verify.js';
 import { runCli } from './helpers/cli.js';
-import { collectorOf, draft, environment, instance, steppingClock } from './helpers/fixtures.js';
+import { environment, instance } from './helpers/fixtures.js';
+import { signedStore, twoRecords } from './helpers/signed-store.js';
 import { tempDir } from './helpers/tmp.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CP = (seq: number, agent = 'test-agent') => `checkpoints/${agent}/${String(seq).padStart(12, '0')}.json`;
 const KEY = (seq: number) => `records/test-agent/c/2026-03-01/${String(seq).padStart(12, '0')}.json`;
-
-function twoRecords() {
-  let n = 0;
-  return collectorOf('c', async function* () {
-    yield draft(n++);
-    yield draft(n++);
-  });
-}
-
-/** Two runs of two records each on 2026-03-01, each run ending with a signed checkpoint. */
-async function signedStore() {
-  const root = await tempDir();
-  const store = new FileStore(root);
-  const keys = generateP256();
-  const signer = keyBundleSigner(parsePrivateKey(keys.privatePem, 'test key'));
-  const clock = steppingClock();
-  const c = twoRecords();
-  for (let run = 0; run < 2; run++) {
-    const [outcome] = await runCollectors([instance('c', c)], environment(store, { clock }));
-    await writeCheckpoint(store, 'test-agent', signer, clock.now(), new Map([[outcome!.stream, outcome!.head!]]));
-  }
-  return { root, store, signer, clock, trusted: parsePublicKey(keys.publicPem, 'trusted') };
-}
 
 /**
  * What an attacker with write access can add: records with valid hashes and a valid chain, status

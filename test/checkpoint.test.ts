@@ -8,28 +8,10 @@ import { keyBundleSigner } from '../src/signing/sign.js';
 import { FileStore } from '../src/store/file-store.js';
 import { verifyStore } from '../src/verify/verify.js';
 import { collectorOf, draft, environment, instance, steppingClock } from './helpers/fixtures.js';
+import { signedStore } from './helpers/signed-store.js';
 import { tempDir } from './helpers/tmp.js';
 
 const KEY = (seq: number) => `records/test-agent/c/2026-03-01/${String(seq).padStart(12, '0')}.json`;
-
-/** Two runs of two records each, each run ending with a checkpoint signed by a fresh key. */
-async function signedStore() {
-  const root = await tempDir();
-  const store = new FileStore(root);
-  const keys = generateP256();
-  const signer = keyBundleSigner(parsePrivateKey(keys.privatePem, 'test key'));
-  const clock = steppingClock();
-  let n = 0;
-  const c = collectorOf('c', async function* () {
-    yield draft(n++);
-    yield draft(n++);
-  });
-  for (let run = 0; run < 2; run++) {
-    const outcomes = await runCollectors([instance('c', c)], environment(store, { clock }));
-    await writeCheckpoint(store, 'test-agent', signer, clock.now(), new Map([[outcomes[0]!.stream, outcomes[0]!.head!]]));
-  }
-  return { root, store, trusted: parsePublicKey(keys.publicPem, 'trusted'), signer, clock };
-}
 
 async function edit(path: string, change: (text: string) => string) {
   await chmod(path, 0o644);

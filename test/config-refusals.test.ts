@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, type CliResult } from './helpers/cli.js';
+import { type CliResult, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
 /**
@@ -10,15 +9,7 @@ import { tempDir } from './helpers/tmp.js';
  * that a regression (a store under /proc spun at 100% CPU for ever) fails the test instead of outliving it.
  */
 function snapshot(file: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'snapshot', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000, killSignal: 'SIGKILL' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(['snapshot', '--config', file], { killAfterMs: 20_000 });
 }
 
 /** A config whose policies collector has a document to read, with `head` as its first lines. */

@@ -1,5 +1,5 @@
-import { ListObjectsV2Command, PutObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ListObjectsV2Command, PutObjectLockConfigurationCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { StreamWriter } from '../src/chain/stream-writer.js';
 import type { RecordDraft } from '../src/record/types.js';
 import { openStore } from '../src/store/open.js';
@@ -7,9 +7,8 @@ import type { StoreSettings } from '../src/store/settings.js';
 import { type EvidenceStore, StorePreflightError, StoreUnavailableError } from '../src/store/types.js';
 import { silentLog } from './helpers/fixtures.js';
 import { filesUnder, tempDir } from './helpers/tmp.js';
-import { createBucket, testClient } from './servers/s3-buckets.js';
-import { S3_SERVERS, type S3TestServer, useTestCredentials } from './servers/s3-servers.js';
-import { startTcpProxy, type TcpProxy } from './servers/tcp-proxy.js';
+import { createBucket } from './servers/s3-buckets.js';
+import { S3_SERVERS, useS3Server } from './servers/s3-servers.js';
 
 const moto = S3_SERVERS.find((k) => k.name === 'moto')!;
 const AGENT = { id: 'a1', version: '0.0.0-test', host: 'test-host', configSha256: '0'.repeat(64) };
@@ -21,30 +20,15 @@ function append(writer: StreamWriter, kind: 'thing' | 'collector', n: number) {
 }
 
 describe.skipIf(moto.unavailable !== null)('chain heads while the bucket is unreachable at start (moto, in process)', () => {
-  let server: S3TestServer;
-  let client: S3Client;
-  let proxy: TcpProxy;
-
-  beforeAll(async () => {
-    useTestCredentials();
-    server = await moto.start();
-    client = testClient(server.endpoint);
-    proxy = await startTcpProxy(Number(new URL(server.endpoint).port));
-  });
-
-  afterAll(async () => {
-    await proxy?.close();
-    client?.destroy();
-    await server?.stop();
-  });
+  const s3 = useS3Server(moto, { proxy: true });
 
   async function setup(): Promise<{ dir: string; bucket: string; open: () => Promise<EvidenceStore> }> {
     const dir = await tempDir();
     const bucket = `heads-${process.pid}-${++counter}`;
-    await createBucket(client, bucket, 'locked');
+    await createBucket(s3.client, bucket, 'locked');
     const settings: StoreSettings = {
       url: `s3://${bucket}/ev`,
-      s3: { endpoint: proxy.endpoint, forcePathStyle: true, region: 'us-east-1' },
+      s3: { endpoint: s3.proxy.endpoint, forcePathStyle: true, region: 'us-east-1' },
       retention: { days: 400 },
       retries: 2,
       spool: './spool',
@@ -53,11 +37,11 @@ describe.skipIf(moto.unavailable !== null)('chain heads while the bucket is unre
   }
 
   async function offline<T>(fn: () => Promise<T>): Promise<T> {
-    await proxy.cut();
+    await s3.proxy.cut();
     try {
       return await fn();
     } finally {
-      await proxy.restore();
+      await s3.proxy.restore();
     }
   }
 
@@ -90,7 +74,7 @@ describe.skipIf(moto.unavailable !== null)('chain heads while the bucket is unre
     await store.flush?.();
     expect(await store.pending?.()).toMatchObject({ count: 0, records: 0 });
     await store.close();
-    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'ev/records/' }));
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'ev/records/' }));
     expect(listed.KeyCount).toBe(5);
 
     // Uploading the record the collector wrote made it the head and the newest collected at once.
@@ -108,7 +92,7 @@ describe.skipIf(moto.unavailable !== null)('chain heads while the bucket is unre
   it('still refuses a bucket that answers and fails the preflight, whatever the spool remembers', async () => {
     const { bucket, open } = await setup();
     await (await open()).close();
-    await client.send(new PutObjectLockConfigurationCommand({ Bucket: bucket, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } }));
+    await s3.client.send(new PutObjectLockConfigurationCommand({ Bucket: bucket, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } }));
     await expect(open()).rejects.toBeInstanceOf(StorePreflightError);
   });
 });

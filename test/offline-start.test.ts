@@ -1,15 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { generateP256 } from '../src/signing/keys.js';
 import { runCli } from './helpers/cli.js';
 import { startDaemon, until } from './helpers/daemon.js';
 import { tempDir, waitingInSpool } from './helpers/tmp.js';
 import { freePort } from './servers/moto.js';
-import { createBucket, TEST_ENV, testClient, testStoreYaml } from './servers/s3-buckets.js';
-import { S3_SERVERS, type S3TestServer } from './servers/s3-servers.js';
-import { startTcpProxy, type TcpProxy } from './servers/tcp-proxy.js';
+import { createBucket, TEST_ENV, testStoreYaml } from './servers/s3-buckets.js';
+import { S3_SERVERS, useS3Server } from './servers/s3-servers.js';
 
 const GATE = new URL('./fixtures/collectors/gate.mjs', import.meta.url).pathname;
 let counter = 0;
@@ -26,36 +25,22 @@ for (const kind of S3_SERVERS) {
   describe.skipIf(kind.unavailable !== null)(
     `a run that starts while the bucket is unreachable, on ${kind.name}${kind.unavailable ? ` (skipped: ${kind.unavailable})` : ''}`,
     () => {
-      let server: S3TestServer;
-      let client: S3Client;
-      let proxy: TcpProxy;
-
-      beforeAll(async () => {
-        server = await kind.start();
-        client = testClient(server.endpoint);
-        proxy = await startTcpProxy(Number(new URL(server.endpoint).port));
-      }, 240_000);
-
-      afterAll(async () => {
-        await proxy?.close();
-        client?.destroy();
-        await server?.stop();
-      }, 60_000);
+      const s3 = useS3Server(kind, { proxy: true });
 
       async function setup(lines: string[]): Promise<{ dir: string; config: string; bucket: string }> {
         const dir = await tempDir();
         const bucket = `offline-${process.pid}-${++counter}`;
-        await createBucket(client, bucket, 'locked');
+        await createBucket(s3.client, bucket, 'locked');
         const keys = generateP256();
         await writeFile(join(dir, 'checkpoint.pem'), keys.privatePem);
         await writeFile(join(dir, 'checkpoint.pub.pem'), keys.publicPem);
         const config = join(dir, 'agent.yaml');
-        await writeFile(config, `${[...testStoreYaml(bucket, proxy.endpoint), ...lines].join('\n')}\n`);
+        await writeFile(config, `${[...testStoreYaml(bucket, s3.proxy.endpoint), ...lines].join('\n')}\n`);
         return { dir, config, bucket };
       }
 
       async function bucketRecords(bucket: string): Promise<string[]> {
-        const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'prod/records/' }));
+        const out = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'prod/records/' }));
         return (out.Contents ?? []).map((o) => o.Key!.slice('prod/'.length));
       }
 
@@ -72,7 +57,7 @@ for (const kind of S3_SERVERS) {
         expect(first.stderr).toBe('');
         expect(first.code).toBe(0);
 
-        await proxy.cut();
+        await s3.proxy.cut();
         try {
           const offline = await runCli(['snapshot', '--config', config], { env: TEST_ENV });
           expect(offline.code).toBe(1);
@@ -88,7 +73,7 @@ for (const kind of S3_SERVERS) {
           expect(spooled.filter((k) => k.startsWith('checkpoints/'))).toEqual([]);
           expect(await bucketRecords(bucket)).toHaveLength(3);
         } finally {
-          await proxy.restore();
+          await s3.proxy.restore();
         }
 
         const online = await runCli(['snapshot', '--config', config], { env: TEST_ENV });
@@ -100,7 +85,7 @@ for (const kind of S3_SERVERS) {
         expect(uploaded.filter((k) => k.startsWith('records/edge-1/later/'))).toHaveLength(1);
 
         const args = ['verify', '--store', `s3://${bucket}/prod`, '--trusted-key', join(dir, 'checkpoint.pub.pem'), '--json'];
-        const ver = await runCli(args, { env: { ...TEST_ENV, AWS_ENDPOINT_URL: proxy.endpoint } });
+        const ver = await runCli(args, { env: { ...TEST_ENV, AWS_ENDPOINT_URL: s3.proxy.endpoint } });
         const report = JSON.parse(ver.stdout) as {
           problems: unknown[];
           records: number;
@@ -121,26 +106,26 @@ for (const kind of S3_SERVERS) {
       it('refuses to start, exit 2, when the unreachable bucket was never checked from this spool, or only with other settings', async () => {
         const collectors = ['agent: { id: edge-2 }', 'collectors:', `  - { id: items, use: ${GATE}, options: { count: 1 } }`];
         const { dir, config } = await setup(collectors);
-        await proxy.cut();
+        await s3.proxy.cut();
         try {
           const never = await runCli(['snapshot', '--config', config], { env: TEST_ENV });
           expect(never.stderr).toMatch(/is unreachable .*and has never been checked/);
           expect(never.code).toBe(2);
           expect(await waitingInSpool(join(dir, 'spool'))).toEqual([]);
         } finally {
-          await proxy.restore();
+          await s3.proxy.restore();
         }
         expect((await runCli(['snapshot', '--config', config], { env: TEST_ENV })).code).toBe(0);
 
         // The bucket's default retention (400 days) would pass a preflight for 300 days, but none was made.
         await writeFile(config, (await readFile(config, 'utf8')).replace('retention: { days: 400 }', 'retention: { days: 300 }'));
-        await proxy.cut();
+        await s3.proxy.cut();
         try {
           const other = await runCli(['snapshot', '--config', config], { env: TEST_ENV });
           expect(other.stderr).toMatch(/has never been checked with these settings/);
           expect(other.code).toBe(2);
         } finally {
-          await proxy.restore();
+          await s3.proxy.restore();
         }
       }, 120_000);
 
@@ -156,7 +141,7 @@ for (const kind of S3_SERVERS) {
         const base = `http://127.0.0.1:${port}`;
         expect((await runCli(['snapshot', '--config', config], { env: TEST_ENV })).code).toBe(0);
 
-        await proxy.cut();
+        await s3.proxy.cut();
         const d = startDaemon(config, TEST_ENV);
         try {
           const depth = async () => spoolDepth(await (await fetch(`${base}/metrics`)).text());
@@ -175,13 +160,13 @@ for (const kind of S3_SERVERS) {
           expect((await fetch(`${base}/readyz`)).status).toBe(503);
           expect(await bucketRecords(bucket)).toHaveLength(1);
 
-          await proxy.restore();
+          await s3.proxy.restore();
           await until('ready again', async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined), WAIT_MS);
           // What the spool remembers of the bucket stays there, and is not counted as waiting.
           await until('an empty spool', async () => ((await waitingInSpool(spool)).length === 0 && (await depth()) === 0 ? true : undefined), WAIT_MS);
           expect((await bucketRecords(bucket)).length).toBeGreaterThanOrEqual(1 + later);
         } finally {
-          await proxy.restore().catch(() => undefined);
+          await s3.proxy.restore().catch(() => undefined);
           d.child.kill('SIGTERM');
         }
         expect((await d.exited).code).toBe(0);
@@ -200,14 +185,14 @@ for (const kind of S3_SERVERS) {
           'collectors:',
           `  - { id: items, use: ${GATE}, schedule: "* * * * * *", options: { count: 1 } }`,
         ]);
-        await proxy.cut();
+        await s3.proxy.cut();
         try {
           const d = startDaemon(config, TEST_ENV);
           const { code } = await d.exited;
           expect(d.stderr()).toMatch(/is unreachable .*and has never been checked/);
           expect(code).toBe(2);
         } finally {
-          await proxy.restore();
+          await s3.proxy.restore();
         }
       });
     },

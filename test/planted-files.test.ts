@@ -3,16 +3,16 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runCollectors } from '../src/collector/runner.js';
 import { FileStore } from '../src/store/file-store.js';
 import { StoreConflictError, StoreError } from '../src/store/types.js';
 import { verifyStore } from '../src/verify/verify.js';
 import { collectorOf, draft, environment, instance } from './helpers/fixtures.js';
 import { tempDir } from './helpers/tmp.js';
-import { createBucket, testClient, testS3Store } from './servers/s3-buckets.js';
-import { S3_SERVERS, type S3TestServer, useTestCredentials } from './servers/s3-servers.js';
+import { createBucket, testS3Store } from './servers/s3-buckets.js';
+import { S3_SERVERS, useS3Server } from './servers/s3-servers.js';
 
 const KEY = (seq: number, stream = 'test-agent/c') => `records/${stream}/2026-03-01/${String(seq).padStart(12, '0')}.json`;
 const SECRET = 'not-evidence: the content of a file outside the store';
@@ -182,24 +182,12 @@ for (const kind of S3_SERVERS) {
   describe.skipIf(kind.unavailable !== null)(
     `verify reports what was planted in a bucket, on ${kind.name}${kind.unavailable ? ` (skipped: ${kind.unavailable})` : ''}`,
     () => {
-      let server: S3TestServer;
-      let client: S3Client;
-
-      beforeAll(async () => {
-        useTestCredentials();
-        server = await kind.start();
-        client = testClient(server.endpoint);
-      }, 240_000);
-
-      afterAll(async () => {
-        client?.destroy();
-        await server?.stop();
-      }, 60_000);
+      const s3 = useS3Server(kind);
 
       it('reports folder markers and oddly named objects as strays, passes over the root’s own marker, and verifies the rest', async () => {
         const bucket = `ev-planted-${process.pid}`;
-        await createBucket(client, bucket, 'locked');
-        const s = testS3Store(`s3://${bucket}/evidence`, server.endpoint);
+        await createBucket(s3.client, bucket, 'locked');
+        const s = testS3Store(`s3://${bucket}/evidence`, s3.server.endpoint);
         await s.preflight();
         await runCollectors(
           [
@@ -216,7 +204,7 @@ for (const kind of S3_SERVERS) {
         const planted = ['evidence/', 'evidence/records/', `evidence/${KEY(0, 'test-agent/c d')}`, 'evidence/notes.txt'];
         for (const key of planted) {
           const body = key.endsWith('/') ? '' : 'x';
-          await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentMD5: createHash('md5').update(body).digest('base64') }));
+          await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentMD5: createHash('md5').update(body).digest('base64') }));
         }
         const report = await verifyStore(s);
         expect(report.problems.map((p) => [p.kind, p.key])).toEqual([

@@ -2,14 +2,13 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { generateP256 } from '../src/signing/keys.js';
 import { BIN, runCli } from './helpers/cli.js';
 import { filesUnder, tempDir, waitingInSpool } from './helpers/tmp.js';
-import { createBucket, TEST_ENV, testClient, testStoreYaml } from './servers/s3-buckets.js';
-import { S3_SERVERS, type S3TestServer } from './servers/s3-servers.js';
-import { startTcpProxy, type TcpProxy } from './servers/tcp-proxy.js';
+import { createBucket, TEST_ENV, testStoreYaml } from './servers/s3-buckets.js';
+import { S3_SERVERS, useS3Server } from './servers/s3-servers.js';
 
 const GATE = new URL('./fixtures/collectors/gate.mjs', import.meta.url).pathname;
 let counter = 0;
@@ -18,26 +17,12 @@ for (const kind of S3_SERVERS) {
   describe.skipIf(kind.unavailable !== null)(
     `snapshot to S3 on ${kind.name}, as a real process${kind.unavailable ? ` (skipped: ${kind.unavailable})` : ''}`,
     () => {
-      let server: S3TestServer;
-      let client: S3Client;
-      let proxy: TcpProxy;
-
-      beforeAll(async () => {
-        server = await kind.start();
-        client = testClient(server.endpoint);
-        proxy = await startTcpProxy(Number(new URL(server.endpoint).port));
-      }, 240_000);
-
-      afterAll(async () => {
-        await proxy?.close();
-        client?.destroy();
-        await server?.stop();
-      }, 60_000);
+      const s3 = useS3Server(kind, { proxy: true });
 
       async function setup(bucketKind: 'locked' | 'plain', collectorOptions: string): Promise<{ dir: string; config: string; bucket: string }> {
         const dir = await tempDir();
         const bucket = `snap-${process.pid}-${++counter}`;
-        await createBucket(client, bucket, bucketKind);
+        await createBucket(s3.client, bucket, bucketKind);
         const keys = generateP256();
         await writeFile(join(dir, 'checkpoint.pem'), keys.privatePem);
         await writeFile(join(dir, 'checkpoint.pub.pem'), keys.publicPem);
@@ -46,7 +31,7 @@ for (const kind of S3_SERVERS) {
           config,
           `${[
             'agent: { id: edge-1 }',
-            ...testStoreYaml(bucket, proxy.endpoint),
+            ...testStoreYaml(bucket, s3.proxy.endpoint),
             'signing: { key: ./checkpoint.pem }',
             'collectors:',
             `  - { id: items, use: ${GATE}, options: ${collectorOptions} }`,
@@ -56,7 +41,7 @@ for (const kind of S3_SERVERS) {
       }
 
       async function keys(bucket: string): Promise<string[]> {
-        const out = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+        const out = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket }));
         return (out.Contents ?? []).map((o) => o.Key!);
       }
 
@@ -71,11 +56,11 @@ for (const kind of S3_SERVERS) {
         expect(all.filter((k) => k.startsWith('prod/blobs/'))).toHaveLength(4);
         expect(all.filter((k) => k.startsWith('prod/checkpoints/'))).toEqual(['prod/checkpoints/edge-1/000000000000.json']);
         for (const key of all) {
-          const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+          const head = await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
           expect(head.ObjectLockMode).toBe('COMPLIANCE');
         }
         const args = ['verify', '--store', `s3://${bucket}/prod`, '--trusted-key', join(dir, 'checkpoint.pub.pem')];
-        const ver = await runCli(args, { env: { ...TEST_ENV, AWS_ENDPOINT_URL: proxy.endpoint } });
+        const ver = await runCli(args, { env: { ...TEST_ENV, AWS_ENDPOINT_URL: s3.proxy.endpoint } });
         expect(ver.stdout).toMatch(/3 records in 1 streams, 3 attachments/);
         expect(ver.stdout).toMatch(/Checkpoints: 1, .*signatures verified with the trusted key/);
         expect(ver.code).toBe(0);
@@ -94,7 +79,7 @@ for (const kind of S3_SERVERS) {
         let cuts = 0;
         const control: Server = createServer((_req, res) => {
           void (async () => {
-            if (cuts++ === 0) await proxy.cut();
+            if (cuts++ === 0) await s3.proxy.cut();
             res.end('ok');
           })();
         });
@@ -112,7 +97,7 @@ for (const kind of S3_SERVERS) {
           expect(spooled.filter((k) => k.startsWith('checkpoints/'))).toEqual([]);
           expect(first.stderr).toMatch(/checkpoint not written/);
 
-          await proxy.restore();
+          await s3.proxy.restore();
           const second = await runCli(['snapshot', '--config', config], { env: TEST_ENV });
           expect(second.code).toBe(0);
           expect(await waitingInSpool(join(dir, 'spool'))).toEqual([]);
@@ -124,14 +109,14 @@ for (const kind of S3_SERVERS) {
           expect(report.checkpoints.count).toBe(1);
           expect(ver.code).toBe(0);
         } finally {
-          await proxy.restore().catch(() => undefined);
+          await s3.proxy.restore().catch(() => undefined);
           control.close();
         }
       });
 
       it('loses and duplicates nothing when the agent is killed with SIGKILL during uploads', async () => {
         const { dir, config, bucket } = await setup('locked', '{ count: 40, attach: true }');
-        proxy.delayMs = 15;
+        s3.proxy.delayMs = 15;
         const child = spawn(process.execPath, [BIN, 'snapshot', '--config', config], { env: { ...process.env, ...TEST_ENV }, stdio: 'ignore' });
         try {
           const deadline = Date.now() + 60_000;
@@ -141,7 +126,7 @@ for (const kind of S3_SERVERS) {
           child.kill('SIGKILL');
           await new Promise((r) => child.once('exit', r));
         } finally {
-          proxy.delayMs = 0;
+          s3.proxy.delayMs = 0;
         }
         const leftInSpool = (await filesUnder(join(dir, 'spool'))).filter((k) => k.startsWith('records/'));
         const uploaded = (await keys(bucket)).filter((k) => k.startsWith('prod/records/')).map((k) => k.slice('prod/'.length));

@@ -1,39 +1,27 @@
 import { createHash } from 'node:crypto';
-import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { runCollectors } from '../src/collector/runner.js';
 import { StoreConflictError, StorePreflightError, StoreUnavailableError } from '../src/store/types.js';
 import { verifyStore } from '../src/verify/verify.js';
 import { collectorOf, draft, environment, instance } from './helpers/fixtures.js';
-import { type BucketKind, createBucket, type TestStoreOptions, testClient, testS3Store } from './servers/s3-buckets.js';
-import { S3_SERVERS, type S3TestServer, useTestCredentials } from './servers/s3-servers.js';
+import { type BucketKind, createBucket, type TestStoreOptions, testS3Store } from './servers/s3-buckets.js';
+import { S3_SERVERS, useS3Server } from './servers/s3-servers.js';
 
 let counter = 0;
 
 for (const kind of S3_SERVERS) {
   describe.skipIf(kind.unavailable !== null)(`S3 store on ${kind.name}${kind.unavailable ? ` (skipped: ${kind.unavailable})` : ''}`, () => {
-    let server: S3TestServer;
-    let client: S3Client;
-
-    beforeAll(async () => {
-      useTestCredentials();
-      server = await kind.start();
-      client = testClient(server.endpoint);
-    }, 240_000);
-
-    afterAll(async () => {
-      client?.destroy();
-      await server?.stop();
-    }, 60_000);
+    const s3 = useS3Server(kind);
 
     async function bucket(kind: BucketKind, days = 400): Promise<string> {
       const name = `ev-${process.pid}-${++counter}`;
-      await createBucket(client, name, kind, days);
+      await createBucket(s3.client, name, kind, days);
       return name;
     }
 
     function store(name: string, opts: TestStoreOptions & { endpoint?: string } = {}) {
-      return testS3Store(`s3://${name}/evidence`, opts.endpoint ?? server.endpoint, opts);
+      return testS3Store(`s3://${name}/evidence`, opts.endpoint ?? s3.server.endpoint, opts);
     }
 
     it('passes preflight on a bucket with a COMPLIANCE default retention, and every write lands locked', async () => {
@@ -42,7 +30,7 @@ for (const kind of S3_SERVERS) {
       await s.preflight();
       expect(s.storage).toEqual({ retention: 'bucket-default', mode: 'COMPLIANCE', days: 400 });
       expect(await s.put('records/a/b/2026-01-01/000000000000.json', Buffer.from('{"x":1}\n'))).toBe('created');
-      const head = await client.send(new HeadObjectCommand({ Bucket: name, Key: 'evidence/records/a/b/2026-01-01/000000000000.json' }));
+      const head = await s3.client.send(new HeadObjectCommand({ Bucket: name, Key: 'evidence/records/a/b/2026-01-01/000000000000.json' }));
       expect(head.ObjectLockMode).toBe('COMPLIANCE');
       expect(head.ObjectLockRetainUntilDate!.getTime()).toBeGreaterThan(Date.now() + 399 * 86_400_000);
       const described = await s.describe();
@@ -83,7 +71,7 @@ for (const kind of S3_SERVERS) {
       await s.preflight();
       expect(s.storage).toEqual({ retention: 'per-object', mode: 'COMPLIANCE', days: 2 });
       await s.put('blobs/sha256/x', Buffer.from('blob'));
-      const head = await client.send(new HeadObjectCommand({ Bucket: name, Key: 'evidence/blobs/sha256/x' }));
+      const head = await s3.client.send(new HeadObjectCommand({ Bucket: name, Key: 'evidence/blobs/sha256/x' }));
       expect(head.ObjectLockMode).toBe('COMPLIANCE');
       await s.close();
     });
@@ -116,8 +104,10 @@ for (const kind of S3_SERVERS) {
       expect((await verifyStore(s)).ok).toBe(true);
       // A second PUT without a precondition: moto and RGW both keep the locked original as an older version.
       const forged = '{"forged":true}';
-      await client.send(new PutObjectCommand({ Bucket: name, Key: records[1]!, Body: forged, ContentMD5: createHash('md5').update(forged).digest('base64') }));
-      await client.send(new DeleteObjectCommand({ Bucket: name, Key: records[2]! }));
+      await s3.client.send(
+        new PutObjectCommand({ Bucket: name, Key: records[1]!, Body: forged, ContentMD5: createHash('md5').update(forged).digest('base64') }),
+      );
+      await s3.client.send(new DeleteObjectCommand({ Bucket: name, Key: records[2]! }));
       const report = await verifyStore(s);
       const kinds = report.problems.map((p) => `${p.kind} ${p.key}`);
       expect(kinds).toContain(`overwrite-attempt ${records[1]!.slice('evidence/'.length)}`);

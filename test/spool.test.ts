@@ -1,16 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FileStore } from '../src/store/file-store.js';
 import type { LockedObjectStore } from '../src/store/remote/locked-store.js';
 import { S3Backend } from '../src/store/s3/s3-backend.js';
 import { SpoolingStore } from '../src/store/spool.js';
 import { StoreConflictError } from '../src/store/types.js';
 import { filesUnder, tempDir, waitingInSpool } from './helpers/tmp.js';
-import { createBucket, testClient, testS3Store } from './servers/s3-buckets.js';
-import { S3_SERVERS, type S3TestServer, useTestCredentials } from './servers/s3-servers.js';
+import { createBucket, testS3Store } from './servers/s3-buckets.js';
+import { S3_SERVERS, useS3Server } from './servers/s3-servers.js';
 
 const moto = S3_SERVERS.find((k) => k.name === 'moto')!;
 let counter = 0;
@@ -25,30 +25,18 @@ function capturingLog(): { log: pino.Logger; lines: () => { level: number; msg: 
 const recordKey = (n: number) => `records/a/b/2026-01-01/${String(n).padStart(12, '0')}.json`;
 
 describe.skipIf(moto.unavailable !== null)('spool in front of a locked bucket (moto)', () => {
-  let server: S3TestServer;
-  let client: S3Client;
-
-  beforeAll(async () => {
-    useTestCredentials();
-    server = await moto.start();
-    client = testClient(server.endpoint);
-  });
-
-  afterAll(async () => {
-    client?.destroy();
-    await server?.stop();
-  });
+  const s3 = useS3Server(moto);
 
   async function lockedStore(log: pino.Logger): Promise<{ store: LockedObjectStore; bucket: string }> {
     const bucket = `spool-${process.pid}-${++counter}`;
-    await createBucket(client, bucket, 'locked');
-    const store = testS3Store(`s3://${bucket}/ev`, server.endpoint, { log });
+    await createBucket(s3.client, bucket, 'locked');
+    const store = testS3Store(`s3://${bucket}/ev`, s3.server.endpoint, { log });
     await store.preflight();
     return { store, bucket };
   }
 
   async function bucketKeys(bucket: string): Promise<string[]> {
-    const out = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const out = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket }));
     return (out.Contents ?? []).map((o) => o.Key!.slice('ev/'.length)).sort();
   }
 
@@ -110,7 +98,7 @@ describe.skipIf(moto.unavailable !== null)('spool in front of a locked bucket (m
   });
 
   it('does not take a local file error for an outage of the bucket', async () => {
-    const backend = new S3Backend('s3://any/ev', { endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' });
+    const backend = new S3Backend('s3://any/ev', { endpoint: s3.server.endpoint, forcePathStyle: true, region: 'us-east-1' });
     const missing = await readFile(join(await tempDir(), 'gone')).catch((err: unknown) => err);
     expect(backend.classify(missing)).toBe('fatal');
     await backend.close();

@@ -8,11 +8,10 @@ import { runCollectors } from '../src/collector/runner.js';
 import { canonicalize } from '../src/record/canonical-json.js';
 import { recordHash } from '../src/record/hash.js';
 import { parseStrictJson, StrictJsonError } from '../src/record/strict-json.js';
-import { generateP256, parsePrivateKey, parsePublicKey } from '../src/signing/keys.js';
-import { keyBundleSigner } from '../src/signing/sign.js';
 import { FileStore } from '../src/store/file-store.js';
 import { verifyStore } from '../src/verify/verify.js';
-import { collectorOf, draft, environment, instance, steppingClock } from './helpers/fixtures.js';
+import { collectorOf, draft, environment, instance } from './helpers/fixtures.js';
+import { signedStore } from './helpers/signed-store.js';
 import { tempDir } from './helpers/tmp.js';
 
 const KEY = (seq: number) => `records/test-agent/c/2026-03-01/${String(seq).padStart(12, '0')}.json`;
@@ -21,23 +20,22 @@ const CHECKPOINT = (seq: number) => `checkpoints/test-agent/${String(seq).padSta
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
 const strict = (text: string) => parseStrictJson(utf8(text), 'the record');
 
-/** Four records in one stream, each run of two ending with a checkpoint signed by a fresh key. */
-async function signedStore() {
+/** A file store holding one unsigned record, KEY(0). */
+async function oneRecordStore(): Promise<{ root: string; store: FileStore }> {
   const root = await tempDir();
   const store = new FileStore(root);
-  const keys = generateP256();
-  const signer = keyBundleSigner(parsePrivateKey(keys.privatePem, 'test key'));
-  const clock = steppingClock();
-  let n = 0;
-  const c = collectorOf('c', async function* () {
-    yield draft(n++);
-    yield draft(n++);
-  });
-  for (let run = 0; run < 2; run++) {
-    const outcomes = await runCollectors([instance('c', c)], environment(store, { clock }));
-    await writeCheckpoint(store, 'test-agent', signer, clock.now(), new Map([[outcomes[0]!.stream, outcomes[0]!.head!]]));
-  }
-  return { root, store, trusted: parsePublicKey(keys.publicPem, 'trusted'), signer, clock };
+  await runCollectors(
+    [
+      instance(
+        'c',
+        collectorOf('c', async function* () {
+          yield draft(0);
+        }),
+      ),
+    ],
+    environment(store),
+  );
+  return { root, store };
 }
 
 async function replace(path: string, bytes: Uint8Array | string): Promise<void> {
@@ -100,19 +98,7 @@ describe('verify reads records and checkpoints strictly', () => {
   });
 
   it('reports a record that is valid only once decoded lossily, naming the byte', async () => {
-    const root = await tempDir();
-    const store = new FileStore(root);
-    await runCollectors(
-      [
-        instance(
-          'c',
-          collectorOf('c', async function* () {
-            yield draft(0);
-          }),
-        ),
-      ],
-      environment(store),
-    );
+    const { root, store } = await oneRecordStore();
     // A record made with U+FFFD in it and hashed, then its three bytes replaced by one invalid byte that a lossy decoder reads as U+FFFD.
     const path = join(root, KEY(0));
     const record = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
@@ -127,19 +113,7 @@ describe('verify reads records and checkpoints strictly', () => {
   });
 
   it('reports a record holding an unpaired surrogate escape as such', async () => {
-    const root = await tempDir();
-    const store = new FileStore(root);
-    await runCollectors(
-      [
-        instance(
-          'c',
-          collectorOf('c', async function* () {
-            yield draft(0);
-          }),
-        ),
-      ],
-      environment(store),
-    );
+    const { root, store } = await oneRecordStore();
     const path = join(root, KEY(0));
     await replace(path, (await readFile(path, 'utf8')).replace('"Thing 0', '"Thing \\ud800'));
     const { problems } = await verifyStore(store);

@@ -1,12 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { type GcsStandIn, startGcsStandIn } from './servers/gcs-standin.js';
-import { createBucket, TEST_ENV, testClient } from './servers/s3-buckets.js';
-import { S3_SERVERS, type S3TestServer, useTestCredentials } from './servers/s3-servers.js';
+import { createBucket, TEST_ENV } from './servers/s3-buckets.js';
+import { S3_SERVERS, useS3Server } from './servers/s3-servers.js';
 
 interface Report {
   ok: boolean;
@@ -54,21 +53,9 @@ for (const kind of S3_SERVERS) {
   describe.skipIf(kind.unavailable !== null)(
     `verify of a missing or empty bucket on ${kind.name}${kind.unavailable ? ` (skipped: ${kind.unavailable})` : ''}`,
     () => {
-      let server: S3TestServer;
-      let client: S3Client;
+      const s3 = useS3Server(kind);
 
-      beforeAll(async () => {
-        useTestCredentials();
-        server = await kind.start();
-        client = testClient(server.endpoint);
-      }, 240_000);
-
-      afterAll(async () => {
-        client?.destroy();
-        await server?.stop();
-      }, 60_000);
-
-      const env = () => ({ ...TEST_ENV, AWS_ENDPOINT_URL: server.endpoint });
+      const env = () => ({ ...TEST_ENV, AWS_ENDPOINT_URL: s3.server.endpoint });
 
       it('exits 2 for a bucket that does not exist, naming it and what to check', async () => {
         const url = `s3://ev-missing-${process.pid}/prod`;
@@ -79,7 +66,7 @@ for (const kind of S3_SERVERS) {
 
       it('exits 4 for a bucket prefix that holds no records', async () => {
         const bucket = `ev-empty-${process.pid}`;
-        await createBucket(client, bucket, 'locked');
+        await createBucket(s3.client, bucket, 'locked');
         const r = await runCli(['verify', '--store', `s3://${bucket}/typo`, '--json'], { env: env() });
         expect((JSON.parse(r.stdout) as Report).problems).toEqual([expect.objectContaining({ kind: 'empty-store' })]);
         expect(r.code).toBe(4);

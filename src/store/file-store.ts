@@ -4,6 +4,7 @@ import { chmod, constants, copyFile, type FileHandle, link, lstat, mkdir, open, 
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isErrno } from './errno.js';
+import { fsyncPath } from './fsync-path.js';
 import { assertNotKernelFolder } from './kernel-folders.js';
 import { sameContent } from './same-content.js';
 import { SyncedFileWriter } from './synced-file-writer.js';
@@ -36,15 +37,6 @@ function whatIs(entry: Dirent | Stats): string | undefined {
   if (entry.isSocket()) return 'a socket';
   if (entry.isBlockDevice() || entry.isCharacterDevice()) return 'a device';
   return undefined;
-}
-
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
 import { link, mkdir, open, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { isErrno } from './errno.js';
 import { FileStore } from './file-store.js';
+import { fsyncPath } from './fsync-path.js';
 import { parseRecordKey, streamPrefix } from './layout.js';
 import type { BucketPosture } from './remote/backend.js';
 import type { RetentionSettings } from './remote/preflight.js';
@@ -38,15 +38,6 @@ interface Remembered {
  * past any such notices after it, so that one is remembered too.
  */
 const AGENT_NOTICE_KIND = 'collector';
-
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Replaces a small file so that a crash leaves the old or the new content, never a mix. */
 async function replaceFile(path: string, text: string): Promise<void> {

@@ -4,8 +4,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll } from 'vitest';
 import { motoAvailable, startMoto } from './moto.js';
-import { TEST_CREDENTIALS } from './s3-buckets.js';
+import { TEST_CREDENTIALS, testClient } from './s3-buckets.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const run = promisify(execFile);
 const CEPH_SCRIPT = new URL('./ceph-rgw.sh', import.meta.url).pathname;
@@ -69,4 +72,49 @@ export function useTestCredentials(): void {
   process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
   process.env.AWS_REGION = 'us-east-1';
+}
+
+/** The server a suite runs against and an SDK client for it; read their fields inside hooks and tests, once the suite has started. */
+export interface S3Suite {
+  readonly server: S3TestServer;
+  readonly client: S3Client;
+}
+
+/**
+ * Starts a server of `kind` before the enclosing describe's tests, with the test keys in this
+ * process's environment, and stops it after them. With `proxy`, also a TCP proxy in front of the
+ * server, so a test can take the bucket off the network.
+ */
+export function useS3Server(kind: S3ServerKind): S3Suite;
+export function useS3Server(kind: S3ServerKind, options: { proxy: true }): S3Suite & { readonly proxy: TcpProxy };
+export function useS3Server(kind: S3ServerKind, options: { proxy?: boolean } = {}): S3Suite & { readonly proxy: TcpProxy } {
+  const suite: { server?: S3TestServer; client?: S3Client; proxy?: TcpProxy } = {};
+  beforeAll(async () => {
+    useTestCredentials();
+    const server = await kind.start();
+    suite.server = server;
+    suite.client = testClient(server.endpoint);
+    if (options.proxy) suite.proxy = await startTcpProxy(Number(new URL(server.endpoint).port));
+  }, 240_000);
+  afterAll(async () => {
+    await suite.proxy?.close();
+    suite.client?.destroy();
+    await suite.server?.stop();
+  }, 60_000);
+  return {
+    get server() {
+      return started(suite.server);
+    },
+    get client() {
+      return started(suite.client);
+    },
+    get proxy() {
+      return started(suite.proxy);
+    },
+  };
+}
+
+function started<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('the S3 test server is not started yet: use it inside a hook or test of the describe that called useS3Server');
+  return value;
 }

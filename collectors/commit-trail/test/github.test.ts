@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { capturedLog } from '../../../test/helpers/captured-log.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
 import { ALICE, BOB, TestRepo, type Who } from './git-fixture.js';
 import { type GitHubStandIn, startGitHubStandIn } from './github-standin.js';
@@ -17,18 +16,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-/** Every log line the run writes, at debug level, as text. */
-function capturedLog(): { log: pino.Logger; text: () => string } {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, sink), text: () => lines.join('') };
-}
 
 describe('commit-trail GitHub enrichment (against a loopback stand-in for the REST API)', () => {
   it('adds pull request approvals for changes git alone shows unreviewed, following review pages, and never records the token', async () => {

@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { capturedLog } from '../../../test/helpers/captured-log.js';
 import { filesUnder, tempDir } from '../../../test/helpers/tmp.js';
 import { credentialEnvironment, gitUrl } from '../observe/credentials.js';
 import { TestRepo } from './git-fixture.js';
@@ -20,18 +19,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-/** Every log line of a run, at debug level, as text. */
-function capturedLog(): { log: pino.Logger; text: () => string } {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, sink), text: () => lines.join('') };
-}
 
 /** The files under `dir` whose bytes contain `secret`. */
 async function filesHolding(dir: string, secret: string): Promise<string[]> {

@@ -1,11 +1,11 @@
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { EvidenceRecord } from '../../../src/record/types.js';
 import { runCollectorOnce } from '../../../src/testing.js';
-import { BIN } from '../../../test/helpers/cli.js';
+import { type CliResult, runCli } from '../../../test/helpers/cli.js';
 import { policyConfig } from '../../../test/helpers/fixtures.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
 import policyDocuments from '../index.js';
@@ -130,18 +130,9 @@ const isRoot = process.getuid?.() === 0;
 const canDropCapabilities = spawnSync('setpriv', ['--version']).status === 0;
 
 /** `evidence-agent snapshot --json` as a real process that file modes bind (as root, under setpriv without those capabilities). */
-function snapshotBoundByModes(config: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const cli = [process.execPath, BIN, 'snapshot', '--json', '--config', config];
-  const [command, ...args] = isRoot ? ['setpriv', `--inh-caps=${ROOT_READS_ANYTHING}`, `--bounding-set=${ROOT_READS_ANYTHING}`, ...cli] : cli;
-  return new Promise((resolve, reject) => {
-    const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function snapshotBoundByModes(config: string): Promise<CliResult> {
+  const wrapper = isRoot ? ['setpriv', `--inh-caps=${ROOT_READS_ANYTHING}`, `--bounding-set=${ROOT_READS_ANYTHING}`] : [];
+  return runCli(['snapshot', '--json', '--config', config], { wrapper });
 }
 
 describe.skipIf(isRoot && !canDropCapabilities)('policy-documents through the CLI (as root: needs setpriv to drop the capabilities that read any file)', () => {
