@@ -7,6 +7,7 @@ export const builtins: AgentPlugins = {
     'commit-trail': () => import('./commit-trail/index.js'),
     'evidence-store': () => import('./evidence-store/index.js'),
     lineage: () => import('./lineage/index.js'),
+    'log-redaction': () => import('./log-redaction/index.js'),
     'model-signatures': () => import('./model-signatures/index.js'),
     'policy-documents': () => import('./policy-documents/index.js'),
   },

@@ -1,6 +1,7 @@
 // Prepares the bundled demo on the fly (nothing here is committed): a checkpoint key, two small models
 // signed with a demo release key (one tampered after signing), the approved-models ledger, a small git
-// repository with human, bot and AI-agent commits, and OpenLineage events of the training run of one model.
+// repository with human, bot and AI-agent commits, OpenLineage events of the training run of one model, and
+// the configs and logs of a small inference stack.
 // Run by `npm run demo` after the build; it only writes under ./.demo and never replaces a key.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDemoRepository } from '../../dist/collectors/commit-trail/demo/repository.js';
 import { writeDemoLineage } from '../../dist/collectors/lineage/demo/events.js';
+import { writeDemoInferenceStack } from '../../dist/collectors/log-redaction/demo/stack.js';
 import { signModel } from '../../dist/collectors/model-signatures/format/sign-model.js';
 import { generateP256, parsePrivateKey } from '../../dist/src/signing/keys.js';
 
@@ -50,3 +52,4 @@ await writeFile(
 );
 await buildDemoRepository(join(root, 'repo'));
 await writeDemoLineage(join(root, 'lineage'), join(root, 'models', 'fraud-detector'));
+await writeDemoInferenceStack(join(root, 'inference'));
