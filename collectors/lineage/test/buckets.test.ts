@@ -1,33 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCollectorOnce } from '../../../src/testing.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
 import { type GcsStandIn, startGcsStandIn } from '../../../test/servers/gcs-standin.js';
-import { motoAvailable, type RunningServer, startMoto } from '../../../test/servers/moto.js';
-import { createBucket, testClient } from '../../../test/servers/s3-buckets.js';
-import { useTestCredentials } from '../../../test/servers/s3-servers.js';
+import { motoAvailable } from '../../../test/servers/moto.js';
+import { createBucket } from '../../../test/servers/s3-buckets.js';
+import { S3_SERVERS, useS3Server } from '../../../test/servers/s3-servers.js';
+
+const MOTO = S3_SERVERS.find((k) => k.name === 'moto')!;
+
 import lineage from '../index.js';
 import { hoursBefore, ndjson, runEvent, trainingRun } from './events.js';
 
 const DAY = 86_400_000;
 
 describe.skipIf(!motoAvailable())('lineage on S3 (moto; skipped without moto_server)', () => {
-  let moto: RunningServer;
-  let client: S3Client;
-  beforeAll(async () => {
-    useTestCredentials();
-    moto = await startMoto();
-    client = testClient(moto.endpoint);
-  });
-  afterAll(() => moto?.stop());
+  const s3 = useS3Server(MOTO);
 
-  const put = (bucket: string, key: string, body: string) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body) }));
+  const put = (bucket: string, key: string, body: string) => s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body) }));
 
   it('folds events streamed from objects under a prefix, passing over other objects and folder markers', async () => {
-    await createBucket(client, 'lineage-events', 'plain');
+    await createBucket(s3.client, 'lineage-events', 'plain');
     const now = new Date();
     const [start, complete] = trainingRun(now);
     await put('lineage-events', 'openlineage/2026/11/20/run-1.ndjson', ndjson([start, complete]));
@@ -39,7 +35,7 @@ describe.skipIf(!motoAvailable())('lineage on S3 (moto; skipped without moto_ser
     const dir = await tempDir();
     const { records } = await runCollectorOnce(
       lineage,
-      { sources: [{ path: 's3://lineage-events/openlineage/' }], models: { deployed: ['fraud-detector'] }, s3: { endpoint: moto.endpoint } },
+      { sources: [{ path: 's3://lineage-events/openlineage/' }], models: { deployed: ['fraud-detector'] }, s3: { endpoint: s3.server.endpoint } },
       { configDir: dir, id: 'lineage' },
     );
     const record = records[0]!;
@@ -53,14 +49,14 @@ describe.skipIf(!motoAvailable())('lineage on S3 (moto; skipped without moto_ser
   });
 
   it('finds expired objects still stored under a prefix, noncurrent versions behind a delete marker included, and passes one deleted for good', async () => {
-    await createBucket(client, 'acme-raw', 'versioned-only');
+    await createBucket(s3.client, 'acme-raw', 'versioned-only');
     for (const key of ['pii/2025/customers.csv', 'pii/hidden.csv', 'pii/purged.csv', 'pii/in-use/part-0.csv', 'public/stats.csv'])
       await put('acme-raw', key, 'id\n');
     // A plain DELETE on a versioned bucket only hides the object behind a delete marker: its data stays.
-    await client.send(new DeleteObjectCommand({ Bucket: 'acme-raw', Key: 'pii/hidden.csv' }));
+    await s3.client.send(new DeleteObjectCommand({ Bucket: 'acme-raw', Key: 'pii/hidden.csv' }));
     // Deleting the version itself removes the data.
-    const versions = await client.send(new ListObjectVersionsCommand({ Bucket: 'acme-raw', Prefix: 'pii/purged.csv' }));
-    await client.send(new DeleteObjectCommand({ Bucket: 'acme-raw', Key: 'pii/purged.csv', VersionId: versions.Versions![0]!.VersionId }));
+    const versions = await s3.client.send(new ListObjectVersionsCommand({ Bucket: 'acme-raw', Prefix: 'pii/purged.csv' }));
+    await s3.client.send(new DeleteObjectCommand({ Bucket: 'acme-raw', Key: 'pii/purged.csv', VersionId: versions.Versions![0]!.VersionId }));
 
     // The run is 200 days from now: everything just written is 200 days old, past a 90-day rule.
     const later = new Date(Date.now() + 200 * DAY);
@@ -80,7 +76,7 @@ describe.skipIf(!motoAvailable())('lineage on S3 (moto; skipped without moto_ser
     );
     const { records } = await runCollectorOnce(
       lineage,
-      { sources: [{ path: events }], retention: [{ location: 's3://acme-raw/pii/', days: 90 }], s3: { endpoint: moto.endpoint } },
+      { sources: [{ path: events }], retention: [{ location: 's3://acme-raw/pii/', days: 90 }], s3: { endpoint: s3.server.endpoint } },
       { configDir: dir, id: 'lineage', clock: { now: () => later } },
     );
     const record = records[0]!;
@@ -97,7 +93,7 @@ describe.skipIf(!motoAvailable())('lineage on S3 (moto; skipped without moto_ser
     const dir = await tempDir();
     const { records } = await runCollectorOnce(
       lineage,
-      { retention: [{ location: 's3://no-such-bucket/pii/', days: 90 }], s3: { endpoint: moto.endpoint } },
+      { retention: [{ location: 's3://no-such-bucket/pii/', days: 90 }], s3: { endpoint: s3.server.endpoint } },
       { configDir: dir, id: 'lineage' },
     );
     expect(records[0]!.findings).toEqual([
