@@ -189,7 +189,7 @@ async function collector(repo: string, storeDir: string, window: WindowOption | 
   const { options } = checkOptions(commitTrail, { repos: [{ path: repo, branch: 'main' }], ...(window ? { window } : {}) });
   let record: EvidenceRecord | undefined;
   const started = performance.now();
-  await runCollectors([{ id: 'bench', collector: commitTrail, options, controls: commitTrail.controls, timeoutMs: 600_000 }], {
+  await runCollectors([{ id: 'bench', collector: commitTrail, options, controls: commitTrail.controls, timeoutMs: 600_000, drillsAllowed: false }], {
     store: new FileStore(storeDir),
     agent: { id: 'bench', version: 'bench', host: 'bench', configSha256: '0'.repeat(64) },
     clock: { now: () => new Date() },

@@ -33,6 +33,8 @@ export interface RunOnceOptions {
   agentId?: string;
   timeoutMs?: number;
   log?: Logger;
+  /** Lets the collector act on what it observes (`ctx.drillsAllowed`), as `--allow-drills` does. Default false. */
+  drillsAllowed?: boolean;
   /** Aborts the run, as an agent shutting down does. */
   signal?: AbortSignal;
 }
@@ -64,16 +66,19 @@ export async function runCollectorOnce<Options>(collector: Collector<Options, un
   const store = opts.store ?? new FileStore(await mkdtemp(join(tmpdir(), 'evidence-test-')));
   const records: EvidenceRecord[] = [];
   const id = opts.id ?? checked.type;
-  const [outcome] = await runCollectors([{ id, collector: checked, options: filled, controls: checked.controls, timeoutMs: opts.timeoutMs ?? 60_000 }], {
-    store,
-    agent: { id: opts.agentId ?? 'test-agent', version: '0.0.0-test', host: 'test-host', configSha256: '0'.repeat(64) },
-    clock: opts.clock ?? { now: () => new Date() },
-    log: opts.log ?? pino({ level: 'silent' }),
-    configDir: opts.configDir ?? process.cwd(),
-    concurrency: 1,
-    onRecord: (r) => records.push(r),
-    signal: opts.signal,
-  });
+  const [outcome] = await runCollectors(
+    [{ id, collector: checked, options: filled, controls: checked.controls, timeoutMs: opts.timeoutMs ?? 60_000, drillsAllowed: opts.drillsAllowed ?? false }],
+    {
+      store,
+      agent: { id: opts.agentId ?? 'test-agent', version: '0.0.0-test', host: 'test-host', configSha256: '0'.repeat(64) },
+      clock: opts.clock ?? { now: () => new Date() },
+      log: opts.log ?? pino({ level: 'silent' }),
+      configDir: opts.configDir ?? process.cwd(),
+      concurrency: 1,
+      onRecord: (r) => records.push(r),
+      signal: opts.signal,
+    },
+  );
   if (outcome!.storeFailure) throw new CollectorTestError(`the store refused the run's records: ${outcome!.storeFailure}`);
   const report = await verifyStore(store);
   // A bucket a test chose not to lock is the store's posture, and a run that found nothing to record is the

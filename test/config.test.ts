@@ -79,6 +79,16 @@ describe('config', () => {
     expect(err.message).toMatch(/agent\.yaml:6: collectors\[0\]\.options\.colour: collector pol \(policy-documents\): unknown key/);
   });
 
+  it('lets a collector act on what it observes only where the entry says allowDrills, or the snapshot was given --allow-drills', async () => {
+    const file = await configFile('collectors:\n  - { id: a, use: evidence-store, allowDrills: true }\n  - { id: b, use: evidence-store }\n');
+    const config = await loadConfig(file, {});
+    expect((await prepareCollectors(config, builtins.catalog)).map((i) => [i.id, i.drillsAllowed])).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
+    expect((await prepareCollectors(config, builtins.catalog, undefined, 'allowed')).every((i) => i.drillsAllowed)).toBe(true);
+  });
+
   it('names an unknown collector type with the built-ins to choose from', async () => {
     const file = await configFile('collectors:\n  - { id: x, use: no-such-collector }\n');
     const err = (await prepareCollectors(await loadConfig(file, {}), builtins.catalog).catch((e: unknown) => e)) as ConfigError;

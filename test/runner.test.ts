@@ -123,6 +123,16 @@ describe('runner', () => {
     expect(records[0]!.findings[0]!.message).toMatch(/subject kind "collector", which is reserved for the agent's own records/);
   });
 
+  it('tells a collector whether it may act on what it observes', async () => {
+    const seen: boolean[] = [];
+    const probe = collectorOf('probe', async function* (ctx) {
+      seen.push(ctx.drillsAllowed);
+    });
+    const store = new FileStore(await tempDir());
+    await runCollectors([instance('quiet', probe), { ...instance('bold', probe), drillsAllowed: true }], environment(store, { concurrency: 1 }));
+    expect(seen).toEqual([false, true]);
+  });
+
   it('runs at most `concurrency` collectors at once', async () => {
     const store = new FileStore(await tempDir());
     let running = 0;

@@ -8,7 +8,12 @@ import type { PathSegment } from '../json-schema.js';
  * Loads every collector a config names and checks its options against the
  * collector's schema, so a bad option stops the agent before anything runs.
  */
-export async function prepareCollectors(config: AgentConfig, catalog: CollectorCatalog, only?: readonly string[]): Promise<CollectorInstance[]> {
+export async function prepareCollectors(
+  config: AgentConfig,
+  catalog: CollectorCatalog,
+  only?: readonly string[],
+  drills: 'from-config' | 'allowed' = 'from-config',
+): Promise<CollectorInstance[]> {
   const problems: ConfigProblem[] = [];
   const problem = (path: PathSegment[], message: string) => problems.push({ path, message, line: config.lineOf(path) });
   const known = new Set(config.collectors.map((c) => c.id));
@@ -32,6 +37,7 @@ export async function prepareCollectors(config: AgentConfig, catalog: CollectorC
       options,
       controls: entry.controls ?? collector.controls,
       timeoutMs: (entry.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+      drillsAllowed: drills === 'allowed' || entry.allowDrills === true,
     });
   }
   if (problems.length > 0) throw new ConfigError(config.file, problems);

@@ -30,6 +30,7 @@ function program(plugins: AgentPlugins, run: RunAction): Command {
     .option('--only <ids...>', 'run only these collector ids')
     .option('--json', 'print each record as one line of JSON instead of a table')
     .addOption(new Option('--fail-on <status>', 'exit 3 when a record has this status (fail also covers error)').choices(['fail', 'error']))
+    .option('--allow-drills', 'let collectors act on what they observe (failover drills), as allowDrills: true does in the daemon')
     .action((opts: Parameters<typeof snapshot>[0]) => run((log) => snapshot(opts, plugins.catalog, log)));
 
   cmd

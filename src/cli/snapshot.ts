@@ -19,6 +19,7 @@ export interface SnapshotOptions {
   only?: string[];
   json?: boolean;
   failOn?: 'fail' | 'error';
+  allowDrills?: boolean;
 }
 
 const FAILING: Record<'fail' | 'error', readonly string[]> = { fail: ['fail', 'error'], error: ['error'] };
@@ -26,7 +27,7 @@ const FAILING: Record<'fail' | 'error', readonly string[]> = { fail: ['fail', 'e
 /** Runs every configured collector once and writes their records. */
 export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog, log: Logger): Promise<ExitCodeValue> {
   const config = await loadConfig(configPathFrom(opts.config));
-  const instances = await prepareCollectors(config, catalog, opts.only);
+  const instances = await prepareCollectors(config, catalog, opts.only, opts.allowDrills ? 'allowed' : 'from-config');
   const signer = await signerFromConfig(config.signing, config.dir);
   const store = await openStore(config.store, config.dir, { log, mode: 'write' });
   const rows: string[][] = [];

@@ -44,6 +44,13 @@ export interface InstanceContext<Options = unknown> {
 /** What the core hands a collector for one run. Collectors reach the store and the clock only through it. */
 export interface CollectorContext<Options = unknown> extends InstanceContext<Options> {
   readonly controls: readonly string[];
+  /**
+   * Whether the operator lets this collector act on the systems it observes
+   * (a failover drill, fault injection) rather than only read them: the
+   * config entry's `allowDrills: true` in the daemon, `--allow-drills` in a
+   * snapshot. Collectors that only observe ignore it.
+   */
+  readonly drillsAllowed: boolean;
   /** Aborted when the run times out or the agent shuts down. */
   readonly signal: AbortSignal;
   /** Stores content once, by its SHA-256, and returns the reference to put in a draft's `attachments`. */

@@ -19,6 +19,8 @@ export interface CollectorInstance {
   options: unknown;
   controls: readonly string[];
   timeoutMs: number;
+  /** The operator let this collector act on the systems it observes (see CollectorContext.drillsAllowed). */
+  drillsAllowed: boolean;
 }
 
 export interface RunEnvironment {
@@ -176,6 +178,7 @@ async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise
   const ctx: CollectorContext = {
     ...base,
     controls: instance.controls,
+    drillsAllowed: instance.drillsAllowed,
     signal: runSignal.signal,
     attach: (input) => storeAttachment(env.store, input, runSignal.signal),
     describeStore: async () => ({ url: env.store.url, ...(await env.store.describe()) }),

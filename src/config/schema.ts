@@ -18,6 +18,12 @@ export const CollectorEntry = Type.Object(
       }),
     ),
     timezone: Type.Optional(Type.String({ minLength: 1, description: 'IANA time zone of the schedule. Default UTC.' })),
+    allowDrills: Type.Optional(
+      Type.Boolean({
+        description:
+          'Lets this collector act on the systems it observes (a failover drill, fault injection) when the daemon runs it; a snapshot needs --allow-drills. Default false.',
+      }),
+    ),
     jitterSeconds: Type.Optional(
       Type.Number({ minimum: 0, maximum: 3600, description: "Random delay of up to this many seconds before each scheduled run, to spread a fleet's load." }),
     ),

@@ -36,7 +36,7 @@ export function collectorOf(type: string, collect: Collector['collect']): Collec
 }
 
 export function instance(id: string, collector: Collector, timeoutMs = 5000): CollectorInstance {
-  return { id, collector, options: {}, controls: collector.controls, timeoutMs };
+  return { id, collector, options: {}, controls: collector.controls, timeoutMs, drillsAllowed: false };
 }
 
 export function draft(n: number, extra: Partial<RecordDraft> = {}): RecordDraft {

@@ -63,7 +63,7 @@ async function receiver(dir: string, receiverOptions: Record<string, unknown>) {
   expect(problems).toEqual([]);
   const server = new DaemonServer({ ready: () => true, metrics: async () => ({ contentType: 'text/plain', body: '' }) }, silentLog);
   const { port } = await server.listen('127.0.0.1:0');
-  const instance = { id: 'lineage', collector, options, controls: collector.controls, timeoutMs: 60_000 };
+  const instance = { id: 'lineage', collector, options, controls: collector.controls, timeoutMs: 60_000, drillsAllowed: false };
   const lifecycles = await CollectorLifecycles.start([instance], server, {
     agent: { id: 'd1', version: '0.0.0-test', host: 'test-host', configSha256: '0'.repeat(64) },
     log: silentLog,
