@@ -152,7 +152,14 @@ async function schemaStore(): Promise<{ root: string; store: FileStore }> {
     timeoutMs: 5000,
     drillsAllowed: false,
   };
-  const own: CollectorInstance = { id: 'store', collector: evidenceStore as Collector, options: {}, controls: evidenceStore.controls, timeoutMs: 5000, drillsAllowed: false };
+  const own: CollectorInstance = {
+    id: 'store',
+    collector: evidenceStore as Collector,
+    options: {},
+    controls: evidenceStore.controls,
+    timeoutMs: 5000,
+    drillsAllowed: false,
+  };
   await runCollectors([instance('strict', strict), instance('broken', broken), policies, own], environment(store, { configDir: dir }));
   return { root, store };
 }

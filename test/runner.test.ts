@@ -127,6 +127,7 @@ describe('runner', () => {
     const seen: boolean[] = [];
     const probe = collectorOf('probe', async function* (ctx) {
       seen.push(ctx.drillsAllowed);
+      yield* [];
     });
     const store = new FileStore(await tempDir());
     await runCollectors([instance('quiet', probe), { ...instance('bold', probe), drillsAllowed: true }], environment(store, { concurrency: 1 }));
