@@ -6,6 +6,7 @@ export const builtins: AgentPlugins = {
   catalog: {
     'commit-trail': () => import('./commit-trail/index.js'),
     'evidence-store': () => import('./evidence-store/index.js'),
+    failover: () => import('./failover/index.js'),
     lineage: () => import('./lineage/index.js'),
     'log-redaction': () => import('./log-redaction/index.js'),
     'model-signatures': () => import('./model-signatures/index.js'),
