@@ -34,6 +34,15 @@ export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog,
   const seen: EvidenceRecord['status'][] = [];
   const failing: EvidenceRecord[] = [];
   const progress = new Progress('collecting');
+  // A stopped snapshot ends its runs through their signal, so what they started (a failover drill)
+  // is undone and the failure is recorded, instead of the process dying in the middle.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.warn({ signal }, 'stopping: collectors in flight are aborted and record their failure');
+    stop.abort(new Error(`the snapshot was stopped (${signal})`));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   let finished = 0;
   try {
     const outcomes = await runCollectors(instances, {
@@ -43,6 +52,7 @@ export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog,
       log,
       configDir: config.dir,
       concurrency: config.runner.concurrency,
+      signal: stop.signal,
       onRecord: (record) => {
         seen.push(record.status);
         if (!opts.json && isFailing(record)) failing.push(record);
@@ -78,6 +88,8 @@ export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog,
       throw new CliError(`${failures.join('\n')}\nCheck the store and run the snapshot again; chains continue where they stopped.`, ExitCode.runtime);
     }
   } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
     await store.close();
   }
   if (opts.failOn && seen.some((s) => FAILING[opts.failOn!].includes(s))) return ExitCode.failOn;
