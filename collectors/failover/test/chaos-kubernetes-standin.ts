@@ -1,19 +1,8 @@
-/**
- * A loopback HTTPS stand-in for the Kubernetes API server, not Kubernetes: it serves the one list the
- * collector reads, as the API server does for a custom resource,
- *
- *   GET /apis/litmuschaos.io/v1alpha1/namespaces/{ns}/chaosresults?limit&continue
- *       -> 200 {"apiVersion": "litmuschaos.io/v1alpha1", "kind": "ChaosResultList", "metadata": {"continue"?}, "items": [...]}
- *
- * with a self-signed certificate for 127.0.0.1, and answers 401 unless the bearer token matches. It also
- * writes the service-account folder a pod would have (token, ca.crt) for the collector to read.
- */
-import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { loopbackCertificate } from './loopback-cert.js';
 
 export interface KubernetesStandIn {
   host: string;
@@ -32,29 +21,11 @@ export async function startKubernetesStandIn(
 ): Promise<KubernetesStandIn> {
   const key = join(serviceAccountDir, 'server.key');
   const cert = join(serviceAccountDir, 'ca.crt');
-  await promisify(execFile)('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=kubernetes-standin',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ]);
+  const tls = await loopbackCertificate('kubernetes-standin', key, cert);
   await writeFile(join(serviceAccountDir, 'token'), `${token}\n`);
   const requests: KubernetesStandIn['requests'] = [];
   const path = `/apis/litmuschaos.io/v1alpha1/namespaces/${namespace}/chaosresults`;
-  const server = createServer({ key: await readFile(key), cert: await readFile(cert) }, (req, res) => {
+  const server = createServer(tls, (req, res) => {
     const url = new URL(req.url ?? '/', 'https://localhost');
     requests.push({ path: url.pathname, query: url.searchParams });
     const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));

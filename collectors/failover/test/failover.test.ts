@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCollectorOnce } from '../../../src/testing.js';
 import collector from '../index.js';
+import { loopbackCertificate } from './loopback-cert.js';
 import { options, type Stack, startStack } from './servers.js';
 
 let stack: Stack;
@@ -131,27 +130,7 @@ describe('failover: TLS', () => {
 
   it('probes and drills https endpoints with a self-signed certificate trusted through tls.caFile', async () => {
     dir = await mkdtemp(join(tmpdir(), 'failover-tls-'));
-    await promisify(execFile)('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ]);
-    const [key, cert] = await Promise.all([readFile(join(dir, 'key.pem'), 'utf8'), readFile(join(dir, 'cert.pem'), 'utf8')]);
-    stack = await startStack({ key, cert });
+    stack = await startStack(await loopbackCertificate('127.0.0.1', join(dir, 'key.pem'), join(dir, 'cert.pem')));
     const untrusted = await runCollectorOnce(collector, options(stack, { drill: false }));
     expect(codes(untrusted.records[0]!)).toEqual(expect.arrayContaining(['error-rate-exceeded', 'target-down']));
     const { records } = await runCollectorOnce(collector, { ...options(stack), tls: { caFile: 'cert.pem' } }, { configDir: dir, drillsAllowed: true });
