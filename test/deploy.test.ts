@@ -661,10 +661,13 @@ const NOT_TABULAR = new Set(['data']);
 
 type Shape = { kind: 'string' | 'integer' | 'boolean' | 'timestamp' } | { kind: 'array'; of: Shape } | { kind: 'object'; fields: Map<string, Shape> };
 
-/** The record schema as a tree of shapes, resolving $ref and oneOf-with-null. */
+/** The record schema as a tree of shapes, resolving $ref and oneOf (with null, or of objects: one table column holds every form's fields). */
 function shapeOf(s: Obj): Shape {
   if (s.$ref) return shapeOf(RECORD_SCHEMA.$defs[String(s.$ref).split('/').at(-1)!]);
-  if (s.oneOf) return shapeOf((s.oneOf as Obj[]).find((x) => x.type !== 'null')!);
+  const forms = ((s.oneOf ?? []) as Obj[]).filter((x) => x.type !== 'null');
+  if (forms.length > 1 && forms.every((x) => x.type === 'object'))
+    return { kind: 'object', fields: new Map(forms.flatMap((x) => Object.entries(x.properties ?? {}).map(([k, v]) => [k, shapeOf(v as Obj)] as const))) };
+  if (s.oneOf) return shapeOf(forms[0]!);
   if (s.const !== undefined || s.enum) return { kind: 'string' };
   if (s.type === 'array') return { kind: 'array', of: shapeOf(s.items) };
   if (s.type === 'object') return { kind: 'object', fields: new Map(Object.entries(s.properties ?? {}).map(([k, v]) => [k, shapeOf(v as Obj)])) };

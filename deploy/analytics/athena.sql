@@ -40,6 +40,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS evidence_records (
   `attachments` array<struct<`name`:string, `mediatype`:string, `size`:bigint, `sha256`:string, `key`:string>>,
   `agent`       struct<`id`:string, `version`:string, `host`:string, `configsha256`:string>,
   `storage`     struct<`retention`:string, `mode`:string, `days`:int, `mutable`:boolean>,
+  `cadence`     struct<`schedule`:string, `timezone`:string, `every`:string>,
   `hash`        string
 )
 PARTITIONED BY (

@@ -1,8 +1,16 @@
 import { type CollectorCatalog, checkOptions, loadCollector } from '../collector/registry.js';
 import type { AnyCollector, CollectorInstance } from '../collector/runner.js';
 import { ConfigError, type ConfigProblem } from '../config/errors.js';
-import { type AgentConfig, DEFAULT_TIMEOUT_SECONDS } from '../config/load.js';
+import { type AgentConfig, type CollectorEntry, DEFAULT_TIMEOUT_SECONDS } from '../config/load.js';
 import type { PathSegment } from '../json-schema.js';
+import type { RecordCadence } from '../record/types.js';
+
+/** What an entry's records state as their cadence: its schedule in its time zone, else its `cadence`, else nothing. */
+export function entryCadence(entry: CollectorEntry): RecordCadence | undefined {
+  if (entry.schedule !== undefined) return { schedule: entry.schedule, timezone: entry.timezone ?? 'UTC' };
+  if (entry.cadence !== undefined) return { every: entry.cadence };
+  return undefined;
+}
 
 /**
  * Loads every collector a config names and checks its options against the
@@ -38,6 +46,7 @@ export async function prepareCollectors(
       controls: entry.controls ?? collector.controls,
       timeoutMs: (entry.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
       drillsAllowed: drills === 'allowed' || entry.allowDrills === true,
+      cadence: entryCadence(entry),
     });
   }
   if (problems.length > 0) throw new ConfigError(config.file, problems);

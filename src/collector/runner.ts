@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type StreamWriter, StreamWriters } from '../chain/stream-writer.js';
 import { readJsonSchema } from '../json-schema.js';
 import { packagePath } from '../package-root.js';
-import type { AgentInfo, EvidenceRecord, RecordDraft, RecordStatus } from '../record/types.js';
+import type { AgentInfo, EvidenceRecord, RecordCadence, RecordDraft, RecordStatus } from '../record/types.js';
 import { type EvidenceStore, StoreError } from '../store/types.js';
 import { storeAttachment } from './attachments.js';
 import type { Clock, Collector, CollectorContext, InstanceContext } from './contract.js';
@@ -21,6 +21,8 @@ export interface CollectorInstance {
   timeoutMs: number;
   /** The operator let this collector act on the systems it observes (see CollectorContext.drillsAllowed). */
   drillsAllowed: boolean;
+  /** Stated on every record of this instance, the agent's notices included; none when the config states none. */
+  cadence?: RecordCadence | undefined;
 }
 
 export interface RunEnvironment {
@@ -122,6 +124,7 @@ async function appendDraft(
     controls: controls ?? instance.controls,
     agent: env.agent,
     observedAt: env.clock.now(),
+    cadence: instance.cadence,
   });
 }
 

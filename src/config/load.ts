@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import cron from 'node-cron';
 import { type Alias, type Document, LineCounter, parseDocument, visit } from 'yaml';
 import { createAjv, type PathSegment, schemaProblems } from '../json-schema.js';
 import type { SigningSettings } from '../signing/settings.js';
@@ -85,6 +86,16 @@ function toPlainValues(doc: Document, counter: LineCounter, file: string): unkno
 }
 
 /** Reads, interpolates and validates a YAML config; every problem names the file, line and key. */
+/** node-cron only finds a bad zone when a task starts, and then throws: check it with the same Intl API up front. */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<AgentConfig> {
   const file = resolve(path);
   let bytes: Buffer;
@@ -118,6 +129,17 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
       if (first !== undefined)
         problems.push({ path: ['collectors', i, 'id'], message: `"${c.id}" is already the id of collectors[${first}]; ids must be unique` });
       seen.set(c.id, i);
+      if (c.schedule !== undefined && c.cadence !== undefined)
+        problems.push({
+          path: ['collectors', i, 'cadence'],
+          message:
+            'set either schedule or cadence, not both: records of a scheduled collector state its schedule and timezone as their cadence; remove cadence (or remove schedule if it runs only in snapshots)',
+        });
+      // Checked here, not only by the daemon: a snapshot's records state the schedule and zone too, and auditors read them.
+      if (c.schedule !== undefined && !cron.validate(c.schedule))
+        problems.push({ path: ['collectors', i, 'schedule'], message: `"${c.schedule}" is not a cron expression` });
+      if (c.timezone !== undefined && !isTimeZone(c.timezone))
+        problems.push({ path: ['collectors', i, 'timezone'], message: `"${c.timezone}" is not a time zone; use an IANA name such as Europe/Paris` });
     });
     const storeUrl = (value as RawConfig).store?.url;
     if (storeUrl?.startsWith('file:')) {

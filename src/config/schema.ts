@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { CADENCE_EVERY } from '../record/types.js';
 import { SigningSettings } from '../signing/settings.js';
 import { StoreSettings } from '../store/settings.js';
 
@@ -18,6 +19,12 @@ export const CollectorEntry = Type.Object(
       }),
     ),
     timezone: Type.Optional(Type.String({ minLength: 1, description: 'IANA time zone of the schedule. Default UTC.' })),
+    cadence: Type.Optional(
+      Type.Enum([...CADENCE_EVERY], {
+        description:
+          'For a collector without a schedule (snapshot only): how often it is meant to run, stated on each of its records so coverage knows which periods need evidence. Not with schedule, which states it already.',
+      }),
+    ),
     allowDrills: Type.Optional(
       Type.Boolean({
         description:

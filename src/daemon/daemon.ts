@@ -7,7 +7,6 @@ import { writeCheckpoint } from '../checkpoint/write.js';
 import type { Clock } from '../collector/contract.js';
 import type { CollectorCatalog } from '../collector/registry.js';
 import { type CollectorInstance, type RunEnvironment, runCollectors, writeNotice } from '../collector/runner.js';
-import { ConfigError, type ConfigProblem } from '../config/errors.js';
 import { type AgentConfig, type CollectorEntry, loadConfig } from '../config/load.js';
 import { AGENT_VERSION } from '../package-root.js';
 import { signerFromConfig } from '../signing/from-config.js';
@@ -31,33 +30,10 @@ interface Loaded {
   scheduled: Scheduled[];
 }
 
-/** node-cron only finds a bad zone when a task starts, and then throws: check it with the same Intl API up front. */
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Loads and checks a config for the daemon, schedules included; throws ConfigError naming the line. */
+/** Loads a config for the daemon (schedules and zones are checked by loadConfig); throws ConfigError naming the line. */
 async function loadForDaemon(path: string, catalog: CollectorCatalog): Promise<Loaded> {
   const config = await loadConfig(path);
   const instances = await prepareCollectors(config, catalog);
-  const cron = await import('node-cron');
-  const problem = (i: number, key: string, message: string): ConfigProblem => ({
-    path: ['collectors', i, key],
-    line: config.lineOf(['collectors', i, key]),
-    message,
-  });
-  const problems = config.collectors.flatMap((entry, i) => [
-    ...(entry.schedule === undefined || cron.validate(entry.schedule) ? [] : [problem(i, 'schedule', `"${entry.schedule}" is not a cron expression`)]),
-    ...(entry.timezone === undefined || isTimeZone(entry.timezone)
-      ? []
-      : [problem(i, 'timezone', `"${entry.timezone}" is not a time zone; use an IANA name such as Europe/Paris`)]),
-  ]);
-  if (problems.length > 0) throw new ConfigError(config.file, problems);
   const scheduled = config.collectors.flatMap((entry) =>
     entry.schedule ? [{ entry: entry as Scheduled['entry'], instance: instances.find((i) => i.id === entry.id)! }] : [],
   );

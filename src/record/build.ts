@@ -1,6 +1,15 @@
 import { monotonicFactory } from 'ulid';
 import { recordHash } from './hash.js';
-import { type AgentInfo, type CollectorRef, type EvidenceRecord, type JsonObject, RECORD_SCHEMA_ID, type RecordDraft, type StorageNote } from './types.js';
+import {
+  type AgentInfo,
+  type CollectorRef,
+  type EvidenceRecord,
+  type JsonObject,
+  RECORD_SCHEMA_ID,
+  type RecordCadence,
+  type RecordDraft,
+  type StorageNote,
+} from './types.js';
 
 const nextId = monotonicFactory();
 
@@ -20,6 +29,8 @@ export interface BuildInput {
   agent: AgentInfo;
   observedAt: Date;
   storage?: StorageNote | undefined;
+  /** The cadence of the collector instance, stated on each of its records (agent notices included). */
+  cadence?: RecordCadence | undefined;
 }
 
 /** Turns a collector's draft into a complete, hashed record at the next position of its stream. */
@@ -42,6 +53,7 @@ export function buildRecord(input: BuildInput): EvidenceRecord {
     attachments: draft.attachments ?? [],
     agent: input.agent,
     ...(input.storage ? { storage: input.storage } : {}),
+    ...(input.cadence ? { cadence: { ...input.cadence } } : {}),
   };
   return { ...body, hash: recordHash(body) };
 }

@@ -49,6 +49,17 @@ export interface CollectorRef {
   payloadSchema?: string;
 }
 
+/** How often an entry of the config `cadence` option says a snapshot-only collector runs. */
+export const CADENCE_EVERY = ['hourly', 'daily', 'weekly', 'monthly', 'quarterly', 'annually'] as const;
+export type CadenceEvery = (typeof CADENCE_EVERY)[number];
+
+/**
+ * The cadence a record was collected under, so an auditor holding only the store knows which periods
+ * should have evidence: the entry's cron `schedule` and its IANA `timezone`, or the `every` of a
+ * snapshot-only entry.
+ */
+export type RecordCadence = { schedule: string; timezone: string } | { every: CadenceEvery };
+
 export interface EvidenceRecord {
   schema: typeof RECORD_SCHEMA_ID;
   id: string;
@@ -66,6 +77,8 @@ export interface EvidenceRecord {
   attachments: Attachment[];
   agent: AgentInfo;
   storage?: StorageNote;
+  /** Absent when the config entry states neither a schedule nor a cadence. */
+  cadence?: RecordCadence;
   hash: string;
 }
 

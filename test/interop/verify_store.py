@@ -33,7 +33,9 @@ except ImportError as e:  # optional: only the payload-schema check needs it
 # Top-level members of a record (record.schema.json, additionalProperties: false).
 REQUIRED = ("schema", "id", "stream", "seq", "prev", "observedAt", "collector", "controls",
             "subject", "status", "summary", "findings", "data", "attachments", "agent", "hash")
-ALLOWED = set(REQUIRED) | {"storage"}
+ALLOWED = set(REQUIRED) | {"storage", "cadence"}
+# `cadence` is one of two closed forms: {"schedule", "timezone"} (non-empty strings) or {"every": <one of these>}.
+CADENCE_EVERY = {"hourly", "daily", "weekly", "monthly", "quarterly", "annually"}
 HASH_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
 HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
 OBSERVED_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$")
@@ -225,6 +227,14 @@ def clip(message, limit=300):
 
 # ---------------------------------------------------------------- store walk
 
+def valid_cadence(c):
+    if not isinstance(c, dict):
+        return False
+    if set(c) == {"schedule", "timezone"}:
+        return all(isinstance(c[k], str) and c[k] for k in c)
+    return set(c) == {"every"} and isinstance(c["every"], str) and c["every"] in CADENCE_EVERY
+
+
 class Verifier:
     def __init__(self, root):
         self.root = root
@@ -333,6 +343,8 @@ class Verifier:
         if not valid_obs:
             self.problem("schema", key, "observedAt is not RFC 3339 UTC with milliseconds")
             ok = False
+        if "cadence" in rec and not valid_cadence(rec["cadence"]):
+            self.problem("schema", key, "cadence is neither {schedule, timezone} nor {every} with a known period")
         atts = rec.get("attachments")
         if not (isinstance(atts, list) and all(isinstance(a, dict) for a in atts)):
             self.problem("schema", key, "attachments is not an array of objects")
