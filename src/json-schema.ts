@@ -11,10 +11,17 @@ export type JsonSchema = object;
 const Ajv2020 = Ajv2020Module.default;
 const addFormats = addFormatsModule.default;
 
+/**
+ * Annotations at the root of a payload schema for auditors' tools (evidence-schema/README.md, "Items and
+ * ranges"). They assert nothing; naming them lets even a strict compile accept them.
+ */
+export const EVIDENCE_ANNOTATIONS = ['x-evidence-items', 'x-evidence-range'] as const;
+
 export function createAjv(options: { useDefaults?: boolean; strict?: boolean } = {}): InstanceType<typeof Ajv2020> {
   // strictRequired would reject the common if/then pattern that requires a property declared elsewhere.
   const ajv = new Ajv2020({ allErrors: true, strict: options.strict ?? true, strictRequired: false, useDefaults: options.useDefaults ?? false });
   addFormats(ajv);
+  for (const keyword of EVIDENCE_ANNOTATIONS) ajv.addKeyword({ keyword });
   return ajv;
 }
 

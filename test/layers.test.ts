@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * Each layer of src/ imports only layers below it; the public entry points
  * (index.ts, testing.ts) may import any. No file of src/ imports a collector.
  */
-const LAYERS = ['cli', 'daemon', 'agent', 'config', 'collector', 'verify', 'checkpoint', 'chain', 'record', 'signing', 'store', 'base'] as const;
+const LAYERS = ['cli', 'audit', 'daemon', 'agent', 'config', 'collector', 'verify', 'checkpoint', 'chain', 'record', 'signing', 'store', 'base'] as const;
 const BASE = new Set(['json', 'json-schema', 'package-root', 'log', 'pool']);
 const ENTRY_POINTS = new Set(['index', 'testing']);
 

@@ -212,6 +212,10 @@ export type ErrorPayload = Static<typeof ErrorPayload>;
 
 export const payloadSchema = OneOf([RangePayload, ErrorPayload], {
   title: 'commit-trail payload',
+  // For auditors' tools (evidence-schema/README.md, "Items and ranges"): each commit is an item, inline or in
+  // commits.jsonl, and the records of a repository chain their commit ranges.
+  'x-evidence-items': { path: '/commits', id: '/id', attachment: 'commits.jsonl' },
+  'x-evidence-range': { from: '/range/from/commit', to: '/range/to/commit' },
   description:
     'One repository branch and one range of commits: the commits reachable from range.to and not from range.from. Consecutive records of a repository chain: each range.from is the previous range.to.',
 });

@@ -171,6 +171,7 @@ export const payloadSchema = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false, title: 'lineage payload' },
+  // Each deployed model, traced to its datasets, is an item an auditor samples (evidence-schema/README.md, "Items and ranges").
+  { additionalProperties: false, title: 'lineage payload', 'x-evidence-items': { path: '/deployedModels', id: '/name' } },
 );
 export type LineagePayload = Static<typeof payloadSchema>;

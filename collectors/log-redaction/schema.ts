@@ -138,7 +138,8 @@ export const payloadSchema = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  // Each pipeline's verdict is an item an auditor samples (evidence-schema/README.md, "Items and ranges").
+  { additionalProperties: false, 'x-evidence-items': { path: '/verdicts', id: '/pipeline' } },
 );
 export type LogRedactionPayload = Static<typeof payloadSchema>;
 export type VerdictData = Static<typeof VerdictSchema>;

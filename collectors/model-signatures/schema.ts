@@ -93,6 +93,7 @@ export const payloadSchema = Type.Object(
     hashSeconds: Type.Number({ minimum: 0 }),
     throughputMBps: Nullable(Type.Integer()),
   },
-  { additionalProperties: false, title: 'model-signatures payload' },
+  // One record is one model: the record is its own single item (evidence-schema/README.md, "Items and ranges").
+  { additionalProperties: false, title: 'model-signatures payload', 'x-evidence-items': { path: '', id: '/name' } },
 );
 export type ModelSignaturesPayload = Static<typeof payloadSchema>;
