@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { recordHash, sha256Hex } from '../src/record/hash.js';
 import type { EvidenceRecord } from '../src/record/types.js';
 import { FileStore } from '../src/store/file-store.js';
 import { verifyStore } from '../src/verify/verify.js';
+import { runCli } from './helpers/cli.js';
 import { collectorOf, draft, environment, instance, policyConfig } from './helpers/fixtures.js';
 import { filesUnder, tempDir } from './helpers/tmp.js';
 
@@ -350,6 +351,105 @@ describe.skipIf(!python)('the Python verifier without jsonschema (skipped withou
     expect(tampered.out).toContain(`PROBLEM hash ${STRICT_KEY(2)}`);
     expect(tampered.out).toContain(`PROBLEM payload-schema ${STRICT_KEY(0)} payload schema ${strictRef} is missing from the store`);
     expect(tampered.out).toMatch(/^NOT CHECKED payload-schema data of 4 records/m);
+  });
+});
+
+const WRITER = new URL('./interop/write_store.py', import.meta.url).pathname;
+
+interface WrittenRecord {
+  key: string;
+  seq: number;
+  hash: string;
+  status: string;
+  notice: boolean;
+  items: string[];
+  range?: { from: string | null; to: string | null };
+}
+
+/** Runs the independent writer; its plan from `--demo` or on standard input. */
+async function pyWrite(
+  root: string,
+  plan: object | '--demo',
+): Promise<{ code: number; summary: { records: number; streams: Record<string, WrittenRecord[]> } | null; err: string }> {
+  return new Promise((resolve) => {
+    const child = execFile('python3', [WRITER, root, plan === '--demo' ? plan : '-'], (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+      resolve({ code, summary: code === 0 ? JSON.parse(stdout) : null, err: stderr });
+    });
+    child.stdin!.end(plan === '--demo' ? '' : JSON.stringify(plan));
+  });
+}
+
+describe.skipIf(!python)('a store written by an independent Python writer from evidence-schema/README.md alone (skipped without python3)', () => {
+  it('passes evidence-agent verify and the Python verifier with no problem, and is the same bytes every time', async () => {
+    const [root, again] = [await tempDir(), await tempDir()];
+    const written = await pyWrite(root, '--demo');
+    expect(written.code, written.err).toBe(0);
+    expect((await pyWrite(again, '--demo')).code).toBe(0);
+    const files = await filesUnder(root);
+    expect(files.sort()).toEqual((await filesUnder(again)).sort());
+    for (const f of files) expect(await readFile(join(again, f)), f).toEqual(await readFile(join(root, f)));
+
+    const ours = await runCli(['verify', '--store', `file:${root}`, '--json']);
+    expect(ours.code, ours.stdout + ours.stderr).toBe(0);
+    const report = JSON.parse(ours.stdout) as { records: number; problems: unknown[] };
+    expect(report.problems).toEqual([]);
+    expect(report.records).toBe(written.summary!.records);
+
+    const py = await pyVerify(root);
+    expect(py.out).toMatch(new RegExp(`interop-verify: ${written.summary!.records} records, 5 streams, 0 problems`));
+    expect(py.code).toBe(jsonschema ? 0 : 3);
+  });
+
+  it('writes what the plan asks: cadences on every record, notices under the published schema, items inline and in commits.jsonl, gap days left out', async () => {
+    const root = await tempDir();
+    const { summary } = await pyWrite(root, '--demo');
+    const commits = summary!.streams['indie-a/commits']!;
+    const notices = [];
+    for (const w of commits) {
+      const record = await readRecord(root, w.key);
+      expect(record.cadence, w.key).toEqual({ schedule: '0 3 * * *', timezone: 'Europe/Paris' });
+      if (w.notice) notices.push(record);
+    }
+    expect(notices.map((n) => (n.data as { notice?: string }).notice ?? n.status).sort()).toEqual(['error', 'missed-runs', 'run-skipped']);
+    for (const n of notices) expect(n.collector.payloadSchema).toBe('sha256:e0f7e7257cbf7528e01e0f7cf29b1213109314866d3d81f2c99274e87871207a');
+    const attached = await Promise.all(commits.map(async (w) => (await readRecord(root, w.key)).attachments.map((a) => a.name)));
+    expect(attached.flat()).toContain('commits.jsonl');
+    expect(commits.filter((w) => w.items.length > 0 && !attached[commits.indexOf(w)]!.length).length).toBeGreaterThan(0);
+    expect(commits.every((w) => w.items.every((id) => id.startsWith(`${w.hash}#`)))).toBe(true);
+    const days = await readdir(join(root, 'records/indie-a/commits'));
+    expect(days.filter((d) => d >= '2026-01-10' && d <= '2026-01-12')).toEqual([]);
+    expect((await readRecord(root, summary!.streams['indie-a/models']![0]!.key)).cadence).toEqual({ every: 'weekly' });
+    expect((await readRecord(root, summary!.streams['indie-b/hourly']![0]!.key)).cadence).toBeUndefined();
+    const schema = JSON.parse(await readFile(blobPath(root, (await readRecord(root, commits[0]!.key)).collector.payloadSchema!), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(schema['x-evidence-items']).toEqual({ path: '/commits', id: '/id', attachment: 'commits.jsonl' });
+    expect(schema['x-evidence-range']).toEqual({ from: '/range/from/commit', to: '/range/to/commit' });
+  });
+
+  it('catches a cadence of neither form, re-hashed and re-linked, in both verifiers', async () => {
+    const root = await tempDir();
+    const { summary } = await pyWrite(root, '--demo');
+    const key = summary!.streams['indie-b/drills']![0]!.key;
+    await forge(root, key, (r) => {
+      r.cadence = { every: 'fortnightly' } as unknown as NonNullable<EvidenceRecord['cadence']>;
+    });
+    const py = await pyVerify(root);
+    expect(pyProblems(py.out)).toEqual([{ kind: 'schema', key, message: 'cadence is neither {schedule, timezone} nor {every} with a known period' }]);
+    const ours = (await verifyStore(new FileStore(root))).problems;
+    // ajv reports each branch of the oneOf the cadence fails; both name the record.
+    expect([...new Set(ours.map((p) => `${p.kind} ${p.key}`))]).toEqual([`schema ${key}`]);
+  });
+
+  it('refuses a plan with an unknown key, naming it', async () => {
+    const bad = {
+      agents: [{ id: 'a', streams: [{ collector: 'c', kind: 'plain', controls: ['X'], start: '2026-01-01T00:00:00Z', interval: 60, count: 1, gap: [] }] }],
+    };
+    const r = await pyWrite(await tempDir(), bad);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/plan\.agents\[0\]\.streams\[0\]: unknown key 'gap'/);
   });
 });
 

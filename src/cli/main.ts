@@ -5,11 +5,16 @@ import { createLogger } from '../log.js';
 import { AGENT_VERSION } from '../package-root.js';
 import { SigningKeyError } from '../signing/keys.js';
 import { StorePreflightError } from '../store/types.js';
+import { COVERAGE_HELP, coverage } from './coverage.js';
 import { daemon } from './daemon.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { EXPORT_FORMATS, EXPORT_HELP, exportEvidence } from './export.js';
 import { keygen } from './keygen.js';
 import { listCollectors } from './list-collectors.js';
 import type { AgentPlugins, RunAction } from './plugins.js';
+import { POPULATION_HELP, population } from './population.js';
+import { REPORT_HELP, report } from './report.js';
+import { SAMPLE_HELP, sample } from './sample.js';
 import { snapshot } from './snapshot.js';
 import { verify } from './verify.js';
 
@@ -52,6 +57,73 @@ function program(plugins: AgentPlugins, run: RunAction): Command {
     .option('--allow-empty', 'a store that holds no records is not a problem (otherwise verify exits 4)')
     .option('--json', 'print the report as JSON')
     .action((opts: Parameters<typeof verify>[0]) => run((log) => verify(opts, log)));
+
+  cmd
+    .command('coverage')
+    .description('per control and stream, which periods of an observation window hold evidence, and the gaps')
+    .requiredOption('--store <url>', 'store to read: file:<folder> (a store or an extracted evidence package), s3://bucket/prefix, gs://bucket/prefix')
+    .option('--from <time>', 'start of the window: a date (its first instant, UTC) or an RFC 3339 time (required)')
+    .option('--to <time>', 'end of the window, inclusive: a date (its last instant, UTC) or an RFC 3339 time (required)')
+    .option('--control <id>', "only this control, in the framework's ids, e.g. CC8.1 or (--framework iso42001) A.6.2.8")
+    .option('--framework <id>', "speak this framework's control ids: soc2 (default), iso42001, iso27001, nist-ai-rmf, eu-ai-act")
+    .option('--min <percent>', 'exit 3 when a selected control is below this coverage')
+    .option('--json', 'print one JSON document instead of tables')
+    .addHelpText('after', COVERAGE_HELP)
+    .action((opts: Parameters<typeof coverage>[0]) => run((log) => coverage(opts, log)));
+
+  cmd
+    .command('report')
+    .description('write one self-contained HTML report of a store over a window: coverage, status and open findings per control, and each collector family')
+    .requiredOption('--store <url>', 'store to read: file:<folder> (a store or an extracted evidence package), s3://bucket/prefix, gs://bucket/prefix')
+    .option('--from <time>', 'start of the window: a date (its first instant, UTC) or an RFC 3339 time (required)')
+    .option('--to <time>', 'end of the window, inclusive: a date (its last instant, UTC) or an RFC 3339 time (required)')
+    .option('--framework <id>', "speak this framework's control ids: soc2 (default), iso42001, iso27001, nist-ai-rmf, eu-ai-act")
+    .requiredOption('--out <file>', 'the HTML file to create (never replaced)')
+    .addHelpText('after', REPORT_HELP)
+    .action((opts: Parameters<typeof report>[0]) => run((log) => report(opts, plugins.reports, log)));
+
+  cmd
+    .command('export')
+    .description('write the evidence of a store over a window as an OSCAL assessment-results document')
+    .addOption(new Option('--format <format>', 'the document to write (required)').choices(EXPORT_FORMATS))
+    .option('--store <url>', 'store to read: file:<folder> (a store or an extracted evidence package), s3://bucket/prefix, gs://bucket/prefix')
+    .option('--from <time>', 'start of the window: a date (its first instant, UTC) or an RFC 3339 time (required)')
+    .option('--to <time>', 'end of the window, inclusive: a date (its last instant, UTC) or an RFC 3339 time (required)')
+    .option('--framework <id>', "speak this framework's control ids: soc2 (default), iso42001, iso27001, nist-ai-rmf, eu-ai-act")
+    .option('--out <file>', 'the JSON file to create (never replaced)')
+    .addHelpText('after', EXPORT_HELP)
+    .action((opts: Parameters<typeof exportEvidence>[0]) => run((log) => exportEvidence(opts, log)));
+
+  cmd
+    .command('population')
+    .description('export the population of a control in a window, one row per record or item, headed by the query, the row count and the chain heads')
+    .requiredOption('--store <url>', 'store to read: file:<folder> (a store or an extracted evidence package), s3://bucket/prefix, gs://bucket/prefix')
+    .option('--from <time>', 'start of the window: a date (its first instant, UTC) or an RFC 3339 time (required)')
+    .option('--to <time>', 'end of the window, inclusive: a date (its last instant, UTC) or an RFC 3339 time (required)')
+    .requiredOption('--control <id>', "the control, in the framework's ids, e.g. CC8.1 or (--framework iso42001) A.6.2.8")
+    .option('--framework <id>', "speak this framework's control ids: soc2 (default), iso42001, iso27001, nist-ai-rmf, eu-ai-act")
+    .addOption(new Option('--unit <unit>', 'one row per record, or per item inside the records').choices(['record', 'item']).default('record'))
+    .requiredOption('--out <file>', 'a .csv or .jsonl file to create')
+    .addHelpText('after', POPULATION_HELP)
+    .action((opts: Parameters<typeof population>[0]) => run((log) => population(opts, log)));
+
+  cmd
+    .command('sample')
+    .description("draw a reproducible sample of a control's population and write it as an evidence package")
+    .requiredOption('--store <url>', 'store to read: file:<folder> (a store or an extracted evidence package), s3://bucket/prefix, gs://bucket/prefix')
+    .option('--from <time>', 'start of the window: a date (its first instant, UTC) or an RFC 3339 time (required)')
+    .option('--to <time>', 'end of the window, inclusive: a date (its last instant, UTC) or an RFC 3339 time (required)')
+    .requiredOption('--control <id>', "the control, in the framework's ids, e.g. CC8.1 or (--framework iso42001) A.6.2.8")
+    .option('--framework <id>', "speak this framework's control ids: soc2 (default), iso42001, iso27001, nist-ai-rmf, eu-ai-act")
+    .requiredOption('--seed <string>', 'any string you choose; the same seed draws the same sample')
+    .option('--size <n>', "how many to draw (default: by the control's frequency, see below)")
+    .option('--sizes <list>', 'sizes by frequency, e.g. annually=1,quarterly=2,monthly=5,weekly=15,daily=40,multiple-daily=60')
+    .addOption(new Option('--unit <unit>', 'draw records, or items inside the records').choices(['record', 'item']).default('record'))
+    .requiredOption('--out <path>', 'a folder to create, or a .tar.gz file')
+    .option('-c, --config <file>', "record the sampling in the audit stream of this config's agent and store, and sign a checkpoint")
+    .option('--auditor <name>', 'who is sampling, for the record (default: the operating-system user)')
+    .addHelpText('after', SAMPLE_HELP)
+    .action((opts: Parameters<typeof sample>[0]) => run((log) => sample(opts, log)));
 
   cmd
     .command('keygen')

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ReportPlugin } from '../audit/report/plugin.js';
 import type { CollectorCatalog } from '../collector/registry.js';
 import type { Logger } from '../log.js';
 import type { ExitCodeValue } from './exit-codes.js';
@@ -14,10 +15,12 @@ export interface CommandPlugin {
 
 /**
  * What the agent is composed with: the collectors a config may name by type,
- * and the commands their families add. The core names none of them; `bin/`
+ * the commands their families add and their report sections. The core names none of them; `bin/`
  * passes the built-in ones, an embedding program its own.
  */
 export interface AgentPlugins {
   readonly catalog: CollectorCatalog;
   readonly commands: readonly CommandPlugin[];
+  /** The families' sections of `evidence-agent report`, one per collector type; other types get the generic sections. */
+  readonly reports: readonly ReportPlugin[];
 }

@@ -9,10 +9,12 @@ import { FileStore } from '../store/file-store.js';
 import { openStore } from '../store/open.js';
 import { type EvidenceStore, StoreError, StoreUnavailableError } from '../store/types.js';
 import type { KeptCheckpoint } from '../verify/checkpoints.js';
+import { packageManifest, verifyPackage } from '../verify/package.js';
 import { type VerifyReport, verifyStore } from '../verify/verify.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { Progress } from './progress.js';
 import { formatTable } from './table.js';
+import { parseTime } from './window.js';
 
 export interface VerifyCliOptions {
   config?: string;
@@ -25,16 +27,14 @@ export interface VerifyCliOptions {
   allowEmpty?: boolean;
 }
 
-function parseTime(value: string | undefined, flag: string, endOfDay: boolean): Date | undefined {
-  if (value === undefined) return undefined;
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const t = Date.parse(day ? `${value}T${endOfDay ? '23:59:59.999' : '00:00:00.000'}Z` : value);
-  if (Number.isNaN(t)) throw new CliError(`${flag} ${value}: expected a date (2026-01-31) or an RFC 3339 time`, ExitCode.usage);
-  return new Date(t);
-}
-
 function render(report: VerifyReport): string {
-  const lines = [`Verified ${report.store}: ${report.records} records in ${report.streams.length} streams, ${report.attachments} attachments.`];
+  const held = `${report.records} records in ${report.streams.length} streams, ${report.attachments} attachments`;
+  const pkg = report.package;
+  const lines = [
+    pkg
+      ? `Verified the evidence package ${report.store}: ${pkg.selected} selected, ${pkg.files} files listed in manifest.json; it holds ${held} (positions it does not hold are not checked).`
+      : `Verified ${report.store}: ${held}.`,
+  ];
   if (report.streams.length > 0) {
     lines.push(
       formatTable(
@@ -64,7 +64,8 @@ function render(report: VerifyReport): string {
     lines.push(c.since.extended ? `${kept} is extended by the store.` : `${kept} is NOT extended by the store: see the problems.`);
   }
   for (const w of report.warnings) lines.push(`WARNING: ${w}`);
-  if (report.ok) lines.push('OK: every record matches its hash and every chain is unbroken.');
+  if (report.ok && pkg) lines.push('OK: every file matches manifest.json, every record its hash, and every link between held records holds.');
+  else if (report.ok) lines.push('OK: every record matches its hash and every chain is unbroken.');
   else {
     lines.push(`PROBLEMS (${report.problems.length}):`);
     for (const p of report.problems) lines.push(`  ${p.kind}  ${p.key}  ${p.message}`);
@@ -89,7 +90,7 @@ async function keptCheckpoint(file: string | undefined, trustedKey: KeyObject | 
  * A store that is not there must not verify as intact evidence: a mistyped folder or bucket is a usage error,
  * said as such. A bucket that does not answer is left to verify, which fails as the store being unreachable.
  */
-async function assertStoreExists(store: EvidenceStore, namedBy: string): Promise<void> {
+export async function assertStoreExists(store: EvidenceStore, namedBy: string): Promise<void> {
   if (store instanceof FileStore) {
     const found = await stat(store.root).catch((err: unknown) => {
       if (isErrno(err, 'ENOENT')) return null;
@@ -135,7 +136,16 @@ export async function verify(opts: VerifyCliOptions, log: Logger): Promise<ExitC
   const progress = new Progress('verifying');
   try {
     await assertStoreExists(store, opts.store ? `--store ${opts.store}` : 'store.url in the config');
-    const report = await verifyStore(store, { from, to, trustedKey, since, allowEmpty: opts.allowEmpty, onProgress: (d, t) => progress.update(d, t) });
+    // Only a folder the user names is taken for a package: a store named by its agent's config is always verified whole, so a
+    // manifest.json planted in it cannot turn off the checks a package does not need (positions it does not hold).
+    const manifest = opts.store ? await packageManifest(store) : null;
+    if (manifest && (from || to || since)) {
+      throw new CliError(`${store.url} is an evidence package (manifest.json), checked whole: --from, --to and --since apply to stores only`, ExitCode.usage);
+    }
+    const onProgress = (d: number, t: number) => progress.update(d, t);
+    const report = manifest
+      ? await verifyPackage(store, manifest, { trustedKey, onProgress })
+      : await verifyStore(store, { from, to, trustedKey, since, allowEmpty: opts.allowEmpty, onProgress });
     progress.done();
     log.info({ records: report.records, problems: report.problems.length }, 'verify finished');
     process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));

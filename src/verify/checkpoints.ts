@@ -46,7 +46,7 @@ export interface CheckpointOptions {
   since?: KeptCheckpoint | undefined;
 }
 
-interface Loaded extends OpenedCheckpoint {
+export interface Loaded extends OpenedCheckpoint {
   key: string;
 }
 
@@ -60,7 +60,8 @@ const UNANCHORED_REPORT =
   'public key, obtained from the vendor out of band>, and after a clean verification keep the newest ' +
   'checkpoints/<agent>/<seq>.json to pass with --since at the next one';
 
-async function load(store: EvidenceStore, key: string, options: CheckpointOptions, problems: VerifyProblem[]): Promise<Loaded | null> {
+/** Reads a checkpoint (checking its signature with a trusted key, and its lock in a bucket); null, with a problem pushed, when it does not open. */
+export async function load(store: EvidenceStore, key: string, options: CheckpointOptions, problems: VerifyProblem[]): Promise<Loaded | null> {
   const version = options.versionOf?.(key);
   await checkLock(store, key, version, problems);
   const bytes = await store.get(key, version?.versionId);

@@ -52,7 +52,13 @@ async function* asEntries(keys: AsyncIterable<string>): AsyncIterable<StoreEntry
  * folder, a symbolic link, FIFO, socket or device, which could lead out of
  * the store or block a reader forever.
  */
-export async function takeInventory(store: EvidenceStore, versions: VersionIndex | undefined, problems: VerifyProblem[]): Promise<Inventory> {
+export async function takeInventory(
+  store: EvidenceStore,
+  versions: VersionIndex | undefined,
+  problems: VerifyProblem[],
+  /** Keys that are not evidence but belong where they are (an evidence package's manifest.json and VERIFY.md): neither strays nor listed. */
+  expected: ReadonlySet<string> = new Set(),
+): Promise<Inventory> {
   const all: StoreEntry[] = [];
   for await (const entry of store.entries ? store.entries('') : asEntries(store.list(''))) all.push(entry);
   const hidden = new Set<string>();
@@ -69,7 +75,7 @@ export async function takeInventory(store: EvidenceStore, versions: VersionIndex
   const notObjects = new Set<string>();
   for (const { key, notAnObject } of all) {
     // A bucket's marker of the root itself (an empty object named like the prefix): the root, not something under it.
-    if (key === '') continue;
+    if (key === '' || (expected.has(key) && !notAnObject)) continue;
     if (notAnObject) {
       notObjects.add(key);
       problems.push({ kind: 'stray-object', key, message: `${notAnObject}, not a regular file: not evidence, and not read` });

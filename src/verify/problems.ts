@@ -22,7 +22,13 @@ export type ProblemKind =
   | 'checkpoint-head-mismatch'
   | 'checkpoint-missing'
   | 'checkpoint-uncovered'
-  | 'checkpoint-rollback';
+  | 'checkpoint-rollback'
+  | 'package-manifest'
+  | 'package-file-missing'
+  | 'package-file-mismatch'
+  | 'package-file-unlisted'
+  | 'package-selected-missing'
+  | 'package-continuity';
 
 export interface VerifyProblem {
   kind: ProblemKind;

@@ -9,6 +9,7 @@ import { checkAttachment, checkRecord, type RecordFacts } from './check-record.j
 import { type CheckpointSummary, type KeptCheckpoint, verifyCheckpoints } from './checkpoints.js';
 import { type RecordEntry as Entry, takeInventory } from './inventory.js';
 import { checkLock, indexVersions, oldestVersion, type VersionIndex } from './object-audit.js';
+import type { PackageSummary } from './package-manifest.js';
 import { PayloadSchemas } from './payload-schemas.js';
 import type { VerifyProblem } from './problems.js';
 
@@ -47,7 +48,24 @@ export interface VerifyReport {
   problems: VerifyProblem[];
   /** Not failures, but worth an auditor's attention (unsigned store, records not yet checkpointed). */
   warnings: string[];
+  /** Set when the folder verified is an evidence package (src/verify/package.ts) rather than a store. */
+  package?: PackageSummary;
   ok: boolean;
+}
+
+/** One line of the report for a stream's records (at least one), in seq order. */
+export function summarizeStream(stream: string, counted: readonly RecordFacts[]): StreamSummary {
+  const summary: StreamSummary = {
+    stream,
+    records: counted.length,
+    firstSeq: counted[0]!.seq,
+    lastSeq: counted.at(-1)!.seq,
+    firstObservedAt: counted[0]!.observedAt,
+    lastObservedAt: counted.at(-1)!.observedAt,
+    statuses: { pass: 0, fail: 0, error: 0, info: 0 },
+  };
+  for (const f of counted) if (f.status && f.status in summary.statuses) summary.statuses[f.status]++;
+  return summary;
 }
 
 function inWindow(facts: RecordFacts, from?: Date, to?: Date): boolean {
@@ -123,21 +141,11 @@ export async function verifyStore(source: EvidenceStore, options: VerifyOptions 
     checkChain(stream, streamFacts, { fromStart: !options.from }, problems);
     const counted = streamFacts.filter((f) => inWindow(f, options.from, options.to));
     if (counted.length === 0) continue;
-    const summary: StreamSummary = {
-      stream,
-      records: counted.length,
-      firstSeq: counted[0]!.seq,
-      lastSeq: counted.at(-1)!.seq,
-      firstObservedAt: counted[0]!.observedAt,
-      lastObservedAt: counted.at(-1)!.observedAt,
-      statuses: { pass: 0, fail: 0, error: 0, info: 0 },
-    };
     for (const f of counted) {
-      if (f.status && f.status in summary.statuses) summary.statuses[f.status]++;
       for (const a of f.attachments) if (!attachments.has(a.key)) attachments.set(a.key, { attachment: a, referencedBy: f.key });
     }
     records += counted.length;
-    streams.push(summary);
+    streams.push(summarizeStream(stream, counted));
   }
   await mapLimit([...attachments.values()], 4, async ({ attachment, referencedBy }) => {
     const version = oldestVersion(versions, attachment.key);
