@@ -44,15 +44,27 @@ export async function buildDemoRepository(dir: string): Promise<string> {
   };
 
   const root = await commit('Initial service skeleton', ALICE, []);
-  // Claude Code helped Alice; Bob reviewed the merge.
+  // Claude Code helped Alice; Bob reviewed and merged it (a Reviewed-by in a merge Alice made herself would be her claim).
   const claude = await commit(`Add token cache\n\nGenerated with [Claude Code](https://claude.com/claude-code)\n\n${CLAUDE_TRAILER}`, ALICE, [root]);
-  const reviewed = await commit(`Merge branch 'token-cache'\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, ALICE, [root, claude]);
+  const reviewed = await commit(`Merge branch 'token-cache'\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, BOB, [root, claude]);
   // Copilot's coding agent opened a pull request; Bob merged it (an implicit review).
   const copilot = await commit('Fix retry backoff jitter', COPILOT, [reviewed]);
   const mergedByBob = await commit('Merge pull request #12 from acme/copilot/fix-jitter', BOB, [reviewed, copilot]);
   const bump = await commit('Bump yaml from 2.8.0 to 2.9.1', DEPENDABOT, [mergedByBob]);
+  // Codex wrote a change on its own branch (co-author trailer and message line); Bob merged the pull request.
+  const codex = await commit('Handle empty payloads\n\nGenerated with [Codex](https://openai.com/codex)\n\nCo-authored-by: Codex <noreply@openai.com>', ALICE, [
+    bump,
+  ]);
+  const codexMerged = await commit('Merge pull request #14 from acme/codex/empty-payloads', BOB, [bump, codex]);
+  // Amp co-wrote the docs in a thread it names; Bob merged the branch.
+  const amp = await commit(
+    'Document retry settings\n\nAmp-Thread-ID: https://ampcode.com/threads/T-0c8c2a1e-5d3f-4b7a-9e21-7f4d2c9b8a10\nCo-authored-by: Amp <amp@ampcode.com>',
+    ALICE,
+    [codexMerged],
+  );
+  const ampMerged = await commit("Merge branch 'docs-retry'", BOB, [codexMerged, amp]);
   // Cursor's agent pushed straight to main: no human review.
-  const direct = await commit('Tune connection pool size', CURSOR, [bump]);
+  const direct = await commit('Tune connection pool size', CURSOR, [ampMerged]);
   await git(['update-ref', 'refs/heads/main', direct]);
   return path;
 }

@@ -2,13 +2,35 @@ import { identityKeys, sameIdentity } from '../parse/identity.js';
 import type { LogCommit } from '../parse/log-parser.js';
 import { hasTrailer, trailerIdentities } from '../parse/trailers.js';
 import type { CommitClass, CommitDetail, Identity, Reviewer } from '../schema.js';
+import type { Classification } from './classify.js';
 
 /** Where a review claim comes from; `implicit` is a merger or committer other than the author, as OpenSSF Scorecard counts it. */
 export type Via = Reviewer['via'];
 
+/** How a review is attributable to its reviewer (see review.requireSigned). */
+export type ReviewForm = NonNullable<Reviewer['form']>;
+
+/** A forge approval's facts, recorded on its reviewer entry. */
+export type ApprovalFacts = Pick<Reviewer, 'pullRequest' | 'approvedAt' | 'approvedCommit' | 'mergedHead' | 'mergedAt'>;
+
 export interface Candidate {
   identity: Identity;
   via: Via;
+  /** Typed by the change's author or an agent: listed, never counted. */
+  claim?: boolean;
+  /** Set when review.requireSigned: only signed-commit and forge-account reviews count then. */
+  form?: ReviewForm;
+  approval?: ApprovalFacts;
+  /** Why a forge approval cannot count, whoever gave it. */
+  voided?: 'stale' | 'after-merge';
+}
+
+/**
+ * Whether a change involves an agent, so needs a human review other than its
+ * authors and is asked about on the forge. The one place that says so.
+ */
+export function agentInvolved(cls: Classification): boolean {
+  return cls.class === 'agent' || cls.class === 'assisted';
 }
 
 export type ReviewKind = CommitDetail['review'];
@@ -61,7 +83,10 @@ export class ReviewJudge {
   // The same few people review thousands of commits, as one object each (see Identities); their keys are worked out once.
   private readonly keys = new Map<Identity, string[]>();
 
-  constructor(private readonly classOf: (i: Identity) => CommitClass) {}
+  constructor(
+    private readonly classOf: (i: Identity) => CommitClass,
+    private readonly requireSigned = false,
+  ) {}
 
   judge(authors: readonly Identity[], candidates: readonly Candidate[]): ReviewOutcome {
     const reviewers: Reviewer[] = [];
@@ -71,19 +96,29 @@ export class ReviewJudge {
     let implicit = false;
     let selfApproved = false;
     let agentReviewer = false;
-    for (const { identity, via } of candidates) {
+    for (let i = 0; i < candidates.length; i++) {
+      const { identity, via } = candidates[i]!;
       const self = this.keysOf(identity).some((k) => authorKeys.includes(k));
       // Merging or committing one's own work claims no review, so it is not listed as one.
       if (via === 'implicit' && self) continue;
       if (reviewers.some((r) => r.via === via && sameIdentity(r, identity))) continue;
+      const candidate = candidates[i]!;
       const reviewer: Reviewer = { name: identity.name, email: identity.email, via, counted: false };
+      if (candidate.form) reviewer.form = candidate.form;
+      if (candidate.approval) Object.assign(reviewer, candidate.approval);
       const cls = this.classOf(identity);
       if (cls !== 'human') {
-        reviewer.reason = cls;
+        reviewer.reason = cls === 'bot' ? 'bot' : 'agent';
         if (via !== 'implicit') agentReviewer = true;
       } else if (self) {
         reviewer.reason = 'self';
         selfApproved = true;
+      } else if (candidate.voided) {
+        reviewer.reason = candidate.voided;
+      } else if (candidate.claim) {
+        reviewer.reason = 'claim';
+      } else if (this.requireSigned && candidate.form === 'unsigned') {
+        reviewer.reason = 'unsigned';
       } else {
         reviewer.counted = true;
         if (via === 'implicit') implicit = true;

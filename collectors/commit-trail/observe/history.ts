@@ -19,6 +19,12 @@ export async function firstParentAt(git: SimpleGit, rev: string, seconds: number
   return header?.startsWith('commit ') ? { id: header.slice('commit '.length), seconds: Number(time) } : null;
 }
 
+/** The commit `branch` points at now, whatever its commit time, read without walking history. */
+export async function branchTip(git: SimpleGit, branch: string): Promise<DatedCommit> {
+  const [id = '', seconds = ''] = (await git.raw(['show', '-s', '--format=%H %ct', `${branch}^{commit}`, '--'])).trim().split(' ');
+  return { id, seconds: Number(seconds) };
+}
+
 export async function commitExists(git: SimpleGit, id: string): Promise<boolean> {
   return (await git.raw(['rev-parse', '--verify', '--quiet', `${id}^{commit}`])).trim() !== '';
 }

@@ -10,6 +10,10 @@ export interface RangeInput {
   branch: string;
   /** End of the window, in seconds since the epoch. */
   end: number;
+  /** The collection time, in seconds since the epoch. */
+  now: number;
+  /** The branch's tip as read at collection. */
+  tip: DatedCommit;
   previous: Position | undefined;
   /** The collector has a previous record, but it does not say where its ranges ended. */
   continuityLost: boolean;
@@ -31,7 +35,10 @@ export async function planRange(input: RangeInput): Promise<RangePlan> {
   const { git, previous } = input;
   const iso = new IsoTime();
   const position = (c: DatedCommit | null): Position | null => (c ? { commit: c.id, time: iso.format(c.seconds) } : null);
-  const end = await firstParentAt(git, input.branch, input.end);
+  // A window that ends now ends at the tip, whatever its commit time: a commit dated in the future has reached the
+  // branch all the same, and picking the end by time would leave it out of every range until that date (the pass
+  // reports its time). Only a window that ends in the past (`until`) ends by commit time.
+  const end = input.end >= input.now ? input.tip : await firstParentAt(git, input.branch, input.end);
   const to = position(end);
 
   if (previous) {

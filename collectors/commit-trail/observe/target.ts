@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import type { CollectorContext } from '../../../src/collector/contract.js';
-import type { CommitTrailOptions, RepositoryOption } from '../schema.js';
+import { IsoTime } from '../parse/iso-time.js';
+import type { CommitTrailOptions, Position, RepositoryOption } from '../schema.js';
 import { withoutCredentials } from './credentials.js';
-import { openLocal, resolveBranch, syncRemote } from './repository.js';
+import { branchTip } from './history.js';
+import { openLocal, originUrl, resolveBranch, syncRemote } from './repository.js';
 
 /** A configured repository, ready to read. */
 export interface OpenedRepository {
@@ -12,6 +14,15 @@ export interface OpenedRepository {
   dir: string;
   git: SimpleGit;
   branch: string;
+  /** The commit the branch points at as it is read, and its committer time in seconds. */
+  tip: { id: string; seconds: number };
+  /** The remote URL without credentials: the configured one, else `origin`'s; null when there is none. */
+  url: string | null;
+}
+
+/** The tip as the record names it. */
+export function tipPosition(opened: OpenedRepository): Position {
+  return { commit: opened.tip.id, time: new IsoTime().format(opened.tip.seconds) };
 }
 
 /** How the evidence names a repository: its path as configured, or its URL without credentials. */
@@ -35,5 +46,7 @@ export async function openRepository(ctx: CollectorContext<CommitTrailOptions>, 
     dir = ctx.resolvePath(repo.cache ?? join('.commit-trail-cache', key));
     git = await syncRemote(repo.url, dir, ctx.signal);
   }
-  return { dir, git, branch: await resolveBranch(git, repo.branch) };
+  const branch = await resolveBranch(git, repo.branch);
+  const origin = 'url' in repo ? repo.url : await originUrl(git);
+  return { dir, git, branch, tip: await branchTip(git, branch), url: origin === null ? null : withoutCredentials(origin) };
 }

@@ -1,19 +1,21 @@
 import type { Logger } from 'pino';
 import type { Attachment, CollectorContext } from '../../../src/collector/contract.js';
-import { type Classifier, MESSAGE_MARKERS } from '../judge/classify.js';
+import type { Classifier } from '../judge/classify.js';
 import { FindingList } from '../judge/findings.js';
 import { type RangePlan, type WindowMark, WindowStart, withStart } from '../judge/range.js';
 import { type Assessment, emptyTotals, TrailJudge, type TrailRules, type TrailTotals } from '../judge/trail.js';
+import type { AttributionNote } from '../parse/attribution.js';
 import { Identities } from '../parse/identities.js';
 import { IsoTime } from '../parse/iso-time.js';
 import type { LogCommit } from '../parse/log-parser.js';
 import { DetailSink } from '../record/detail.js';
-import type { CommitDetail, CommitTrailOptions, Position, RepositoryOption, SignatureStatus } from '../schema.js';
+import type { CommitDetail, CommitTrailOptions, ForgeRepository, Position, RepositoryOption } from '../schema.js';
+import { readAttribution } from './attribution.js';
 import { type LogOrder, type LogRange, readLog } from './git-log.js';
-import { type GitHubClient, githubFor } from './github.js';
+import { type GitHubClient, type GitHubSource, githubFor } from './github.js';
 import { firstParentAt } from './history.js';
 import { settleStart } from './range.js';
-import { signatureStatuses } from './signatures.js';
+import { type RangeSignatures, signatureStatuses } from './signatures.js';
 import type { OpenedRepository } from './target.js';
 
 export interface TrailRequest {
@@ -23,6 +25,8 @@ export interface TrailRequest {
   classifier: Classifier;
   /** The allowed signers file, resolved; undefined when git's own setting applies. */
   allowedSigners: string | undefined;
+  /** Seconds since the epoch: the window's end and the collection time. */
+  period: { end: number; now: number };
 }
 
 /** A range read and judged: the range as read, its findings, what it adds up to, and the per-commit detail, in the record or stored beside it. */
@@ -32,6 +36,15 @@ export interface TrailPass {
   findings: FindingList;
   totals: TrailTotals;
   detail: { inline: CommitDetail[] } | { attachment: Attachment };
+  /** The repository on the forge, when the GitHub enrichment is configured. */
+  forge: ForgeRepository | null;
+}
+
+/** What every pass over one repository shares: its signatures and its forge. */
+interface PassContext {
+  signatures: RangeSignatures | null;
+  github: GitHubSource | null;
+  attribution: Map<string, AttributionNote[]>;
 }
 
 /** A date-ordered pass met a commit before one of its children: its commit times run backwards somewhere. */
@@ -60,21 +73,33 @@ class StartAfterMerge extends Error {
  * date order, and so is one whose start the plan leaves open (see readPass).
  */
 export async function readTrail(ctx: CollectorContext<CommitTrailOptions>, req: TrailRequest, planned: RangePlan): Promise<TrailPass> {
+  const o = ctx.options;
+  const signing = o.requireSigned || o.review.requireSigned;
   // Signatures are read for the range before the pass, so its start must be known first.
-  let plan = ctx.options.requireSigned ? await settleStart(req.opened.git, planned) : planned;
-  if (plan.to === null || plan.to.commit === plan.from?.commit)
-    return { plan, findings: FindingList.of(plan.findings), totals: emptyTotals(), detail: { inline: [] } };
-  const signatures = ctx.options.requireSigned ? await signatureStatuses(req.opened.dir, rangeOf(plan), req.allowedSigners, ctx.signal) : null;
+  let plan = signing ? await settleStart(req.opened.git, planned) : planned;
+  const github = await githubFor(ctx, req.repo, req.opened.url, req.opened.branch);
+  const forge = github?.forge ?? null;
+  if (plan.to === null || plan.to.commit === plan.from?.commit) {
+    const totals = emptyTotals();
+    totals.github.unavailable = unavailable(github);
+    return { plan, findings: FindingList.of([...plan.findings, ...(github?.findings ?? [])]), totals, detail: { inline: [] }, forge };
+  }
+  const signatures = signing ? await signatureStatuses(req.opened.dir, rangeOf(plan), req.allowedSigners, ctx.signal) : null;
+  const shared: PassContext = { signatures, github, attribution: await readAttribution(req.opened.dir, ctx.signal) };
   // A whole history in date order streams at once; the rare one with commit times running backwards is read again in
   // topological order. A range with a start is read in topological order from the outset: with `^start` git walks the
   // whole range before printing in either order, and its date-ordered walk can stop early under a skewed clock and
   // list a commit that is reachable from the start, one the previous range already covered.
   if (plan.from === null) {
-    const date = await readPass(ctx, req, plan, signatures, 'date');
+    const date = await readPass(ctx, req, plan, shared, 'date');
     if ('totals' in date) return date;
     plan = date.from === undefined ? await settleStart(req.opened.git, plan) : withStart(plan, date.from);
   }
-  return (await readPass(ctx, req, plan, signatures, 'topo')) as TrailPass;
+  return (await readPass(ctx, req, plan, shared, 'topo')) as TrailPass;
+}
+
+function unavailable(github: GitHubSource | null): boolean {
+  return github?.findings.some((f) => f.code === 'github-unavailable') ?? false;
 }
 
 function rangeOf(plan: RangePlan): LogRange {
@@ -101,20 +126,30 @@ async function readPass(
   ctx: CollectorContext<CommitTrailOptions>,
   req: TrailRequest,
   plan: RangePlan,
-  signatures: Map<string, SignatureStatus> | null,
+  shared: PassContext,
   order: LogOrder,
 ): Promise<TrailPass | { from: Position | null | undefined }> {
   const o = ctx.options;
   const range = rangeOf(plan);
-  const findings = FindingList.of(plan.findings);
-  const github = await githubFor(ctx, req.repo, req.opened.git, findings);
+  const { signatures, github } = shared;
+  const findings = FindingList.of([...plan.findings, ...(github?.findings ?? [])]);
   const sink = new DetailSink((input) => ctx.attach(input));
   const finder = order === 'date' && plan.startBefore !== undefined ? new WindowStart(range.to, plan.startBefore) : null;
   // The range's start, once known (undefined: not yet).
   let from: Position | null | undefined = finder ? undefined : plan.from;
   try {
-    const rules: TrailRules = { classifier: req.classifier, requireReview: o.requireReview, implicitReview: o.implicitReview, signatures };
-    const walk = new TrailWalk(new TrailJudge(rules, findings, new Identities(), range.to), github, sink, ctx.log, ctx.signal);
+    const rules: TrailRules = {
+      classifier: req.classifier,
+      attribution: shared.attribution,
+      requireReview: o.requireReview,
+      implicitReview: o.implicitReview,
+      signatures: o.requireSigned ? (signatures?.statuses ?? null) : null,
+      signers: o.review.requireSigned ? (signatures?.signers ?? null) : null,
+      period: { ...req.period, after: plan.from ? Math.floor(Date.parse(plan.from.time) / 1000) : null },
+    };
+    const judge = new TrailJudge(rules, findings, new Identities(), range.to);
+    judge.totals.github.unavailable = unavailable(github);
+    const walk = new TrailWalk(judge, github?.client ?? null, sink, ctx.log, ctx.signal);
     let run = await walk.run(req.opened.dir, range, order, finder);
     if (run.stop?.reason === 'start') {
       from = position(run.stop.commit);
@@ -127,7 +162,7 @@ async function readPass(
     }
     // A date pass reads a whole history, where every parent named is read too: one left over came before its child.
     if (order === 'date' && run.stop === null && run.unresolved.length > 0) throw new OutOfOrder(run.unresolved);
-    return { plan: withStart(plan, from ?? null), findings, totals: run.totals, detail: await sink.finish() };
+    return { plan: withStart(plan, from ?? null), findings, totals: run.totals, detail: await sink.finish(), forge: github?.forge ?? null };
   } catch (err) {
     sink.abandon(err as Error);
     if (err instanceof StartAfterMerge) return { from: err.start };
@@ -145,8 +180,9 @@ type Stop = { reason: WindowMark; commit: LogCommit } | null;
 /**
  * One pass over a range: reads it with one `git log`, hands each commit to the
  * judge as it streams past and its detail to the sink. Everything per commit
- * is synchronous except a GitHub lookup, which only a commit still missing a
- * required review after git's own evidence can trigger.
+ * is synchronous except a GitHub lookup, once per landing, which only an
+ * agent-involved change, or another still missing a required review after
+ * git's own evidence, can trigger.
  */
 class TrailWalk {
   constructor(
@@ -166,7 +202,7 @@ class TrailWalk {
    */
   async run(dir: string, range: LogRange, order: LogOrder, finder: WindowStart | null): Promise<{ totals: TrailTotals; unresolved: string[]; stop: Stop }> {
     const judge = this.judge;
-    for await (const batch of readLog(dir, range, order, this.signal, MESSAGE_MARKERS, judge.identities)) {
+    for await (const batch of readLog(dir, range, order, this.signal, judge.messageMarkers, judge.identities)) {
       for (const c of batch) {
         const mark = finder?.see(c);
         if (mark) return { totals: judge.totals, unresolved: [], stop: { reason: mark, commit: c } };
@@ -175,7 +211,7 @@ class TrailWalk {
           if (order === 'date') throw new OutOfOrder(c.id);
           throw new Error(`git log listed ${c.id} before any commit that has it as a parent; cannot tell how it reached the branch`);
         }
-        if (judge.lacksReview(a) && (this.github || a.landing.info.pull)) await this.addApprovals(a);
+        if (judge.asksForge(a) && (this.github || a.landing.info.pull)) await this.addApprovals(a);
         this.sink.add(judge.conclude(a));
       }
       await this.sink.drain();

@@ -10,13 +10,15 @@ export interface LogCommit {
   /** Committer time, in seconds since the epoch. */
   time: number;
   trailers: Trailer[];
-  /** The message without its subject line when it mentions one of the parser's markers, else ''; read for agent markers, never recorded. */
+  /** The whole message when it mentions one of the parser's markers, else ''; read for agent markers, never recorded. */
   body: string;
+  /** For a merge, the source branch its subject names (`Merge pull request #1 from acme/codex/fix`: `codex/fix`); else null. */
+  branch: string | null;
 }
 
 /** The `--format` of the `git log` the parser reads, with `-z`. */
 // Fields end in NUL, and -z ends each commit with one more, so a commit is FIELDS + 1 NULs.
-export const LOG_FORMAT = `tformat:${['%H', '%P', '%an', '%ae', '%cn', '%ce', '%ct', '%(trailers:unfold,only)', '%b'].join('%x00')}%x00`;
+export const LOG_FORMAT = `tformat:${['%H', '%P', '%an', '%ae', '%cn', '%ce', '%ct', '%(trailers:unfold,only)', '%B'].join('%x00')}%x00`;
 const FIELDS = 9;
 /** %H to %ct are decoded as one string and split: one decode per commit rather than one per field. */
 const HEADER = 7;
@@ -129,6 +131,7 @@ export class LogParser {
       time: Number(header.slice(h6 + 1)),
       trailers: trailersEnd > trailersStart ? parseTrailers(chunk.toString('utf8', trailersStart, trailersEnd), this.identities) : [],
       body: this.markedBetween(bodyStart, bodyEnd) ? chunk.toString('utf8', bodyStart, bodyEnd) : '',
+      branch: parents.includes(' ') ? mergedBranch(subjectOf(chunk, bodyStart, bodyEnd)) : null,
     };
   }
 
@@ -137,6 +140,24 @@ export class LogParser {
     const key = header.slice(before + 1, after);
     return this.identities.find(key) ?? this.identities.add(key, header.slice(before + 1, nul), header.slice(nul + 1, after));
   }
+}
+
+function subjectOf(chunk: Buffer, start: number, end: number): string {
+  const nl = chunk.indexOf(10, start);
+  return chunk.toString('utf8', start, nl < 0 || nl > end ? end : nl);
+}
+
+// The subjects GitHub, GitLab and git itself give merges; a squash or rebase leaves no branch name behind.
+const GITHUB_MERGE = /^Merge pull request #\d+ from [^/\s]+\/(\S+)/;
+const GIT_MERGE = /^Merge (?:remote-tracking )?branch '([^']+)'/;
+
+/** The source branch a merge subject names; a remote-tracking branch loses its remote (`origin/`). */
+export function mergedBranch(subject: string): string | null {
+  const github = GITHUB_MERGE.exec(subject);
+  if (github) return github[1]!;
+  const git = GIT_MERGE.exec(subject);
+  if (!git) return null;
+  return subject.startsWith('Merge remote-tracking') ? git[1]!.slice(git[1]!.indexOf('/') + 1) : git[1]!;
 }
 
 function occurrences(buf: Buffer, marker: Buffer, from: number): number[] {

@@ -20,19 +20,48 @@ const NON_ASCII = /[\u0080-\uffff]/;
  */
 export class DetailLines {
   private readonly identities = new Map<Identity, DetailLine>();
+  private readonly signals = new Map<object, string>();
+  private readonly fields = new Map<object, DetailLine>();
 
   line(d: CommitDetail): DetailLine {
     const author = this.identity(d.author);
     const committer = this.identity(d.committer);
     const reviewers = d.reviewers.length === 0 ? '[]' : JSON.stringify(d.reviewers);
+    const agent = this.agentFields(d);
     return {
       text:
-        `{"id":"${d.id}","class":"${d.class}","rule":"${d.rule}","tool":${d.tool === null ? 'null' : JSON.stringify(d.tool)},"merge":${d.merge},` +
+        `{"id":"${d.id}","class":"${d.class}","rule":"${d.rule}",${agent.text}"merge":${d.merge},` +
         `"author":${author.text},"committer":${committer.text},"time":"${d.time}","landedBy":"${d.landedBy}",` +
         `"reviewRequired":${d.reviewRequired},"review":"${d.review}","reviewers":${reviewers},` +
         `"signature":${d.signature === null ? 'null' : `"${d.signature}"`}}\n`,
-      ascii: author.ascii && committer.ascii && (d.reviewers.length === 0 || !NON_ASCII.test(reviewers)) && (d.tool === null || !NON_ASCII.test(d.tool)),
+      ascii: author.ascii && committer.ascii && (d.reviewers.length === 0 || !NON_ASCII.test(reviewers)) && agent.ascii,
     };
+  }
+
+  /** `tool` to `attribution`, with its trailing comma; the classifier hands out one signal object per marker, so each is serialised once. */
+  private agentFields(d: CommitDetail): DetailLine {
+    // Most commits are human, and the rest repeat a few markers: their fields are the same text every time.
+    if (!d.attribution) {
+      const key = d.signal ?? (d.tool === null ? HUMAN_FIELDS : null);
+      const known = key && this.fields.get(key);
+      if (known) return known;
+      const line = this.agentText(d);
+      if (key) this.fields.set(key, line);
+      return line;
+    }
+    return this.agentText(d);
+  }
+
+  private agentText(d: CommitDetail): DetailLine {
+    let signal = 'null';
+    if (d.signal) {
+      signal = this.signals.get(d.signal) ?? JSON.stringify(d.signal);
+      this.signals.set(d.signal, signal);
+    }
+    const text =
+      `"tool":${d.tool === null ? 'null' : JSON.stringify(d.tool)},"family":${d.family === null ? 'null' : JSON.stringify(d.family)},` +
+      `"signal":${signal},"agentInvolved":${d.agentInvolved},${d.attribution ? `"attribution":${JSON.stringify(d.attribution)},` : ''}`;
+    return { text, ascii: d.tool === null || !NON_ASCII.test(text) };
   }
 
   private identity(i: Identity): DetailLine {
@@ -45,6 +74,9 @@ export class DetailLines {
     return json;
   }
 }
+
+/** The key of the fields every human commit shares. */
+const HUMAN_FIELDS = {};
 
 /** Up to this many commits go into the record itself; more go into a JSON Lines attachment. */
 const INLINE_LIMIT = 50;

@@ -1,7 +1,9 @@
 import type { RecordDraft } from '../../../src/collector/contract.js';
+import type { EffectiveCatalog } from '../catalog/catalog.js';
 import type { RangePlan } from '../judge/range.js';
 import type { TrailTotals } from '../judge/trail.js';
 import type { RangeVerdict } from '../judge/verdict.js';
+import { ATTRIBUTION_REFS } from '../observe/attribution.js';
 import type { TrailPass } from '../observe/trail.js';
 import type { CommitTrailOptions, CommitTrailPayload, Position, RangePayload } from '../schema.js';
 
@@ -11,6 +13,9 @@ export interface RangeSubject {
   branch: string;
   /** `<location>#<branch>`. */
   subject: string;
+  /** The remote URL without credentials (null: none), and the branch's tip as read. */
+  url: string | null;
+  tip: Position;
 }
 
 const short = (id: string) => id.slice(0, 12);
@@ -22,15 +27,45 @@ export function rangeDraft(
   pass: TrailPass,
   verdict: RangeVerdict,
   positions: Record<string, Position>,
+  catalog: EffectiveCatalog,
 ): RecordDraft<CommitTrailPayload> {
   const { plan, findings, totals, detail } = pass;
   const data: RangePayload = {
-    repository: { location: where.location, branch: where.branch },
+    repository: {
+      location: where.location,
+      branch: where.branch,
+      url: where.url,
+      tip: where.tip,
+      ...(o.github ? { forge: pass.forge } : {}),
+    },
     range: { from: plan.from, to: plan.to, basis: plan.basis },
     counts: totals.counts,
     merges: totals.merges,
     agentSignals: totals.agentSignals,
-    review: { ...totals.review, implicitAccepted: o.implicitReview },
+    families: totals.families,
+    catalog: {
+      version: catalog.catalog.version,
+      sha256: catalog.sha256,
+      sources: catalog.sources,
+      added: catalog.added,
+      replaced: catalog.replaced,
+      disabled: catalog.disabled,
+    },
+    attribution: {
+      gitAi: { ref: ATTRIBUTION_REFS['git-ai'], commits: totals.attribution.gitAi },
+      agentTrace: { ref: ATTRIBUTION_REFS['agent-trace'], commits: totals.attribution.agentTrace },
+    },
+    review: {
+      ...totals.review,
+      implicitAccepted: o.implicitReview,
+      requirements: {
+        classes: { ...o.requireReview },
+        implicit: o.implicitReview,
+        signed: o.review.requireSigned,
+        forge: o.github ? 'github' : null,
+        selfAssertedTrailers: 'claim',
+      },
+    },
     signing: { required: o.requireSigned, ...totals.signing },
     ...(o.github ? { github: totals.github } : {}),
     ...('inline' in detail ? { commits: detail.inline } : {}),
@@ -51,10 +86,10 @@ function summarize(where: RangeSubject, plan: RangePlan, t: TrailTotals, rewritt
   const { from, to } = plan;
   if (to === null) return `${place} has no commit up to the end of the window.`;
   if (to.commit === from?.commit) return `No new commit reached ${place} since ${short(to.commit)}.`;
-  const total = t.counts.agent + t.counts.bot + t.counts.human;
+  const total = t.counts.agent + t.counts.assisted + t.counts.bot + t.counts.human;
   const since = from ? `after ${short(from.commit)}` : 'from the start of its history';
   const parts = [
-    `${total} commits reached ${place} ${since} up to ${short(to.commit)} (${t.counts.agent} agent, ${t.counts.bot} bot, ${t.counts.human} human)`,
+    `${total} commits reached ${place} ${since} up to ${short(to.commit)} (${t.counts.agent} agent, ${t.counts.assisted} AI-assisted, ${t.counts.bot} bot, ${t.counts.human} human)`,
   ];
   if (t.review.required > 0) {
     parts.push(

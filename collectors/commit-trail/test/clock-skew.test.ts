@@ -17,7 +17,7 @@ async function skewedHistory(dir: string): Promise<{ repo: TestRepo; root: strin
   const root = await repo.commit({ message: 'root', at: '2026-02-01T09:00:00Z' });
   const s = await repo.commit({ message: `Add cache${CLAUDE}`, at: '2026-02-01T12:00:00Z', parents: [root] }, 'agent');
   const t1 = await repo.commit({ message: 'Build on the cache', at: '2026-02-01T10:30:00Z', parents: [s] }, 'follow-up');
-  const m1 = await repo.merge(s, { message: `Merge agent\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, at: '2026-02-01T10:00:00Z', author: ALICE });
+  const m1 = await repo.merge(s, { message: `Merge agent\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, at: '2026-02-01T10:00:00Z', author: BOB });
   const m2 = await repo.merge(t1, { message: 'Merge follow-up', at: '2026-02-01T11:00:00Z', author: ALICE });
   return { repo, root, s, m1, m2 };
 }
@@ -49,13 +49,13 @@ describe('commit-trail with commit times running backwards', () => {
     let q = c;
     for (let i = 0; i < 3; i++) q = await repo.commit({ message: `Polish ${i}`, at: at(1_000_000_000 + i), parents: [q] }, 'polish');
     for (let i = 1; i <= 5; i++) await repo.commit({ message: `Main ${i}`, at: at(1_700_000_100 + 10 * i) });
-    const e = await repo.merge(q, { message: `Merge polish\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, at: at(1_700_000_300), author: ALICE });
+    const e = await repo.merge(q, { message: `Merge polish\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, at: at(1_700_000_300), author: BOB });
     const options = { repos: [{ path: repo.dir, branch: 'main' }], implicitReview: false };
     const first = (await runTrail(dir, options, fixedClock(1_700_000_350_000))).records[0]!;
     expect(detailOf(first, c)).toMatchObject({ landedBy: e, review: 'explicit' });
 
     const s = await repo.commit({ message: 'Build on the cache', at: at(1_700_000_250), parents: [c] }, 'follow-up');
-    const tip = await repo.merge(s, { message: `Merge follow-up\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, at: at(1_700_000_400), author: ALICE });
+    const tip = await repo.merge(s, { message: `Merge follow-up\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, at: at(1_700_000_400), author: BOB });
     await repo.git(['commit-graph', 'write', '--reachable']);
     // The premise: in date order, git lists C in the range after E although C is an ancestor of E.
     expect((await repo.git(['log', '--format=%H', tip, `^${e}`])).split('\n')).toContain(c);

@@ -11,7 +11,14 @@ describe('commit-trail demo repository', () => {
     expect(path).toBe(join(dir, 'demo-repo'));
     const first = (await runTrail(dir, { repos: [{ path: 'demo-repo', branch: 'main' }] })).records[0]!;
     expect(first.status).toBe('fail');
-    expect(first.data.counts).toEqual({ agent: 3, bot: 1, human: 3 });
+    expect(first.data.counts).toEqual({ agent: 5, assisted: 0, bot: 1, human: 5 });
+    expect(first.data.families).toEqual({
+      claude: { agent: 1, assisted: 0 },
+      copilot: { agent: 1, assisted: 0 },
+      codex: { agent: 1, assisted: 0 },
+      amp: { agent: 1, assisted: 0 },
+      cursor: { agent: 1, assisted: 0 },
+    });
     expect(first.findings.map((f) => f.code)).toEqual(['agent-commit-unreviewed']);
     expect(commitsOf(first).find((c) => c.id === first.findings[0]!.ref)).toMatchObject({ tool: 'cursor', rule: 'author' });
 

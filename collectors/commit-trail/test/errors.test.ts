@@ -97,6 +97,7 @@ describe('commit-trail on repositories it cannot read', () => {
       requireReview: { agent: true, human: false, bot: false },
       implicitReview: true,
       requireSigned: false,
+      review: { requireSigned: false },
     });
   });
 });

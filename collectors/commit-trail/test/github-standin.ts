@@ -3,6 +3,8 @@
  * replaying response shapes recorded from api.github.com (trimmed to the
  * fields that matter, with the surrounding ones kept so parsing is realistic):
  *
+ *   GET /repos/<owner>/<repo>
+ *   GET /repos/<owner>/<repo>/branches/<branch>/protection                    (404 "Branch not protected" unless given)
  *   GET /repos/<owner>/<repo>/commits/<sha>/pulls
  *   GET /repos/<owner>/<repo>/pulls/<number>/reviews?per_page=100[&page=N]   (Link: rel="next" paging)
  *
@@ -15,12 +17,19 @@ export interface StandInReview {
   login: string;
   type?: 'User' | 'Bot';
   state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+  /** `submitted_at`; default 2026-02-01T10:30:00Z, half an hour before the default merge. */
+  at?: string;
+  /** `commit_id`, the head reviewed; default the pull request's head. */
+  commit?: string;
 }
 
 export interface StandInPull {
   number: number;
   author: string;
   mergeCommit: string;
+  /** `head.sha`, the head merged; default 40 ones. `merged_at`; default 2026-02-01T11:00:00Z. */
+  head?: string;
+  mergedAt?: string;
   /** Pages of reviews, oldest first, served one page per request. */
   reviewPages: StandInReview[][];
 }
@@ -44,6 +53,12 @@ export async function startGitHubStandIn(options: {
   token: string;
   pulls: Record<string, StandInPull>;
   status?: number;
+  /** The repository's id; default 700001. */
+  repositoryId?: number;
+  /** The `protection` answer of each protected branch, as the REST API gives it. */
+  protection?: Record<string, unknown>;
+  /** Forces the protection endpoint to this status, as GitHub answers 403 to a token without administration access. */
+  protectionStatus?: number;
 }): Promise<GitHubStandIn> {
   const requests: string[] = [];
   const authorizations: string[] = [];
@@ -60,6 +75,27 @@ export async function startGitHubStandIn(options: {
       return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
     }
     const url = new URL(req.url ?? '/', 'http://stand-in');
+    if (url.pathname === base) {
+      const id = options.repositoryId ?? 700_001;
+      return send(200, {
+        id,
+        node_id: 'R_kgDOA',
+        name: options.repo,
+        full_name: `${options.owner}/${options.repo}`,
+        private: true,
+        owner: user(options.owner),
+        html_url: `https://github.com${base}`,
+        default_branch: 'main',
+      });
+    }
+    const protectedBranch = new RegExp(`^${base}/branches/([^/]+)/protection$`).exec(url.pathname);
+    if (protectedBranch) {
+      if (options.protectionStatus)
+        return send(options.protectionStatus, { message: 'Resource not accessible by integration', status: String(options.protectionStatus) });
+      const rules = options.protection?.[decodeURIComponent(protectedBranch[1]!)];
+      if (!rules) return send(404, { message: 'Branch not protected', documentation_url: 'https://docs.github.com/rest', status: '404' });
+      return send(200, { url: `https://api.github.com${url.pathname}`, ...rules });
+    }
     const commit = new RegExp(`^${base}/commits/([0-9a-f]{40})/pulls$`).exec(url.pathname);
     if (commit) {
       const pull = options.pulls[commit[1]!];
@@ -75,10 +111,10 @@ export async function startGitHubStandIn(options: {
                 title: `Change #${pull.number}`,
                 user: user(pull.author),
                 created_at: '2026-02-01T09:00:00Z',
-                merged_at: '2026-02-01T11:00:00Z',
+                merged_at: pull.mergedAt ?? '2026-02-01T11:00:00Z',
                 merge_commit_sha: pull.mergeCommit,
                 base: { ref: 'main', sha: '0'.repeat(40) },
-                head: { ref: `topic-${pull.number}`, sha: '1'.repeat(40) },
+                head: { ref: `topic-${pull.number}`, sha: pull.head ?? '1'.repeat(40) },
                 draft: false,
               },
             ]
@@ -98,8 +134,8 @@ export async function startGitHubStandIn(options: {
         html_url: `https://github.com${base}/pull/${pull.number}#pullrequestreview-${i}`,
         pull_request_url: `https://api.github.com${base}/pulls/${pull.number}`,
         author_association: r.type === 'Bot' ? 'NONE' : 'MEMBER',
-        submitted_at: '2026-02-01T10:30:00Z',
-        commit_id: pull.mergeCommit,
+        submitted_at: r.at ?? '2026-02-01T10:30:00Z',
+        commit_id: r.commit ?? pull.head ?? '1'.repeat(40),
       }));
       const address = server.address() as AddressInfo;
       const next =

@@ -35,7 +35,7 @@ describe('commit-trail GitHub enrichment (against a loopback stand-in for the RE
       committer: WEB_FLOW,
     });
     const noPull = await repo.commit({ message: `Pushed directly${CLAUDE}`, at: '2026-02-01T10:40:00Z' });
-    const reviewedInGit = await repo.commit({ message: `Reviewed${CLAUDE}\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, at: '2026-02-01T10:50:00Z' });
+    const reviewedInGit = await repo.commit({ message: `Reviewed${CLAUDE}\nReviewed-by: ${BOB.name} <${BOB.email}>`, at: '2026-02-01T10:50:00Z' });
     await repo.git(['remote', 'add', 'origin', 'https://github.com/acme/api.git']);
 
     server = await startGitHubStandIn({
@@ -82,28 +82,34 @@ describe('commit-trail GitHub enrichment (against a loopback stand-in for the RE
       })
     ).records[0]!;
 
-    expect(detailOf(r, squashed)).toMatchObject({ review: 'explicit', reviewers: [{ name: 'bob-h', email: null, via: 'github', counted: true }] });
+    expect(detailOf(r, squashed)).toMatchObject({
+      review: 'explicit',
+      reviewers: [{ name: 'bob-h', email: null, via: 'github', counted: true, pullRequest: 11, mergedAt: '2026-02-01T11:00:00Z' }],
+    });
     // bob-h's later change request withdrew his approval; carol-m's approval on page 2 stands.
     expect(detailOf(r, aliceChange)).toMatchObject({ landedBy: merge12, review: 'explicit', reviewers: [{ name: 'carol-m', via: 'github', counted: true }] });
-    expect(detailOf(r, botOnly).reviewers).toEqual([
+    expect(detailOf(r, botOnly).reviewers).toMatchObject([
       { name: 'copilot-pull-request-reviewer[bot]', email: null, via: 'github', counted: false, reason: 'agent' },
     ]);
-    expect(detailOf(r, selfApproved).reviewers).toEqual([{ name: 'alice-h', email: null, via: 'github', counted: false, reason: 'self' }]);
-    expect(detailOf(r, reviewedInGit).review).toBe('explicit');
+    expect(detailOf(r, selfApproved).reviewers).toMatchObject([{ name: 'alice-h', email: null, via: 'github', counted: false, reason: 'self' }]);
+    // A Reviewed-by the change itself carries is its author's claim, and GitHub knows no pull request for it.
+    expect(detailOf(r, reviewedInGit)).toMatchObject({ review: 'none', reviewers: [{ name: BOB.name, via: 'reviewed-by', counted: false, reason: 'claim' }] });
     expect(codes(r)).toEqual(
       [
         `agent-commit-unreviewed:${botOnly}`,
         `agent-commit-unreviewed:${selfApproved}`,
         `agent-commit-unreviewed:${noPull}`,
+        `agent-commit-unreviewed:${reviewedInGit}`,
         `reviewer-is-agent:${botOnly}`,
         `self-approved:${selfApproved}`,
+        `self-asserted-review:${reviewedInGit}`,
       ].sort(),
     );
     expect(r.data.github).toEqual({ pullRequests: 4, unavailable: false });
 
-    // Asked only about landings still unreviewed after git, once each, with the token in the header.
+    // Asked about every landing of an agent change, once each, with the token in the header.
     const asked = server.requests.filter((q) => q.includes('/commits/')).map((q) => q.split('/')[5]);
-    expect(asked.sort()).toEqual([squashed, merge12, botOnly, selfApproved, noPull].sort());
+    expect(asked.sort()).toEqual([squashed, merge12, botOnly, selfApproved, noPull, reviewedInGit].sort());
     expect(server.requests).toContain('GET /repos/acme/api/pulls/12/reviews?per_page=100&page=2');
     expect(new Set(server.authorizations)).toEqual(new Set([`Bearer ${TOKEN}`]));
     expect(JSON.stringify(r)).not.toContain(TOKEN);
@@ -127,7 +133,8 @@ describe('commit-trail GitHub enrichment (against a loopback stand-in for the RE
       )
     ).records[0]!;
     expect(codes(r)).toEqual([`agent-commit-unreviewed:${a}`, `agent-commit-unreviewed:${b}`, 'github-unavailable:'].sort());
-    expect(r.findings.find((f) => f.code === 'github-unavailable')!.message).toMatch(/GitHub answered 401 to GET \/repos\/acme\/api\/commits\//);
+    // The first call, for the repository itself, is refused: nothing more is asked.
+    expect(r.findings.find((f) => f.code === 'github-unavailable')!.message).toMatch(/GitHub answered 401 to GET \/repos\/acme\/api$/);
     expect(server.requests).toHaveLength(1);
     expect(r.data.github).toEqual({ pullRequests: 0, unavailable: true });
     expect(r.status).toBe('fail');

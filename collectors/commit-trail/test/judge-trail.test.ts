@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { builtInCatalog } from '../catalog/catalog.js';
 import { Classifier } from '../judge/classify.js';
 import { FindingList } from '../judge/findings.js';
 import { TrailJudge, type TrailRules } from '../judge/trail.js';
@@ -20,7 +21,7 @@ function setup(tip: string, rules: Setup = {}) {
   const findings = new FindingList();
   const judge = new TrailJudge(
     {
-      classifier: rules.classifier ?? new Classifier({ extraEmails: [], extraNames: [], extraTrailers: [] }, ['dependabot[bot]']),
+      classifier: rules.classifier ?? new Classifier(builtInCatalog(), ['dependabot[bot]']),
       requireReview: { agent: true, human: false, bot: false, ...rules.requireReview },
       implicitReview: rules.implicitReview ?? true,
       signatures: rules.signatures ?? null,
@@ -38,6 +39,7 @@ function setup(tip: string, rules: Setup = {}) {
     time: JAN_1,
     trailers: more.trailers ? parseTrailers(more.trailers, identities) : [],
     body: more.body ?? '',
+    branch: null,
   });
   /** Assesses and concludes each commit in stream order, as the pass does when no GitHub lookup is needed. */
   const walk = (commits: LogCommit[]): CommitDetail[] =>
@@ -63,6 +65,9 @@ describe('TrailJudge', () => {
       class: 'human',
       rule: 'none',
       tool: null,
+      family: null,
+      signal: null,
+      agentInvolved: false,
       merge: true,
       author: bob,
       committer: bob,
@@ -87,9 +92,11 @@ describe('TrailJudge', () => {
     expect(detail[3]).toMatchObject({ id: 'r0', class: 'human', landedBy: 'r0', reviewRequired: false });
 
     expect(judge.totals).toEqual({
-      counts: { agent: 2, bot: 0, human: 2 },
+      counts: { agent: 2, assisted: 0, bot: 0, human: 2 },
       merges: 1,
-      agentSignals: { author: 2, committer: 0, trailer: 0, message: 0 },
+      agentSignals: { author: 2, committer: 0, notes: 0, trailer: 0, message: 0, branch: 0 },
+      families: { copilot: { agent: 1, assisted: 0 }, cursor: { agent: 1, assisted: 0 } },
+      attribution: { gitAi: 0, agentTrace: 0 },
       review: { required: 2, explicit: 0, implicit: 1, missing: 1 },
       signing: { checked: 0, unsigned: 0 },
       github: { pullRequests: 0, unavailable: false },
@@ -124,7 +131,7 @@ describe('TrailJudge', () => {
       { name: 'Copilot', email: '198982749+Copilot@users.noreply.github.com', via: 'reviewed-by', counted: false, reason: 'agent' },
     ]);
     expect(detail[2]).toMatchObject({ class: 'agent', rule: 'message', tool: 'claude-code', review: 'none' });
-    expect(judge.totals.agentSignals).toEqual({ author: 0, committer: 0, trailer: 1, message: 1 });
+    expect(judge.totals.agentSignals).toEqual({ author: 0, committer: 0, notes: 0, trailer: 1, message: 1, branch: 0 });
     expect(findings.all().map((f) => `${f.code}:${f.ref}`)).toEqual([
       'self-approved:m',
       'reviewer-is-agent:m',
@@ -137,29 +144,34 @@ describe('TrailJudge', () => {
     );
   });
 
-  it('takes GitHub approvals for a commit git shows no review for, but not one by the pull request author', () => {
+  it('asks GitHub about every agent change and takes its approvals, but not one by the pull request author', () => {
     const { judge, findings, person, commit } = setup('sq');
     const copilot = person('Copilot', '198982749+Copilot@users.noreply.github.com');
     // A squash merged in GitHub's UI: the web-flow committer is the platform, so git alone shows no reviewer.
     const a = judge.assess(commit('sq', ['base'], copilot, { committer: person('GitHub', 'noreply@github.com') }))!;
     expect(a.outcome.review).toBe('none');
-    expect(judge.lacksReview(a)).toBe(true);
+    expect(judge.asksForge(a)).toBe(true);
 
+    const head = 'c'.repeat(40);
+    const at = '2026-01-01T00:00:00Z';
     judge.notePull(a.landing.info, {
       number: 7,
       author: 'alice',
+      mergedAt: '2026-01-01T01:00:00Z',
+      head,
       approvers: [
-        { login: 'alice', type: 'User' },
-        { login: 'bob', type: 'User' },
+        { login: 'alice', type: 'User', at, commit: head },
+        { login: 'bob', type: 'User', at, commit: head },
       ],
     });
     judge.addApprovals(a, a.landing.info.pull!);
     const d = judge.conclude(a);
 
     expect(d.review).toBe('explicit');
+    const facts = { pullRequest: 7, approvedAt: at, approvedCommit: head, mergedHead: head, mergedAt: '2026-01-01T01:00:00Z' };
     expect(d.reviewers).toEqual([
-      { name: 'alice', email: null, via: 'github', counted: false, reason: 'self' },
-      { name: 'bob', email: null, via: 'github', counted: true },
+      { name: 'alice', email: null, via: 'github', counted: false, reason: 'self', ...facts },
+      { name: 'bob', email: null, via: 'github', counted: true, ...facts },
     ]);
     expect(judge.totals.github).toEqual({ pullRequests: 1, unavailable: false });
     expect(judge.totals.review).toEqual({ required: 1, explicit: 1, implicit: 0, missing: 0 });

@@ -45,16 +45,17 @@ describe('commit-trail ranges', () => {
     const empty = (await runTrail(dir, options, fixedClock('2026-02-03T13:00:00Z'))).records[0]!;
     expect(empty.status).toBe('pass');
     expect(dataOf(empty).range).toMatchObject({ from: { commit: c3 }, to: { commit: c3 }, basis: 'previous' });
-    expect(dataOf(empty).counts).toEqual({ agent: 0, bot: 0, human: 0 });
+    expect(dataOf(empty).counts).toEqual({ agent: 0, assisted: 0, bot: 0, human: 0 });
     expect(empty.summary).toMatch(/^No new commit reached main of repo since/);
 
     // Six days of downtime, far longer than the one-day window: the next range still starts at c3.
     const c4 = await repo.commit({ message: 'four', at: '2026-02-05T10:00:00Z' });
     const c5 = await repo.commit({ message: 'five', at: '2026-02-09T10:00:00Z' });
-    const later = await repo.commit({ message: 'after the window', at: '2026-02-11T10:00:00Z' });
     const resumed = (await runTrail(dir, options, fixedClock('2026-02-10T00:00:00Z'))).records[0]!;
     expect(dataOf(resumed).range).toMatchObject({ from: { commit: c3 }, to: { commit: c5 }, basis: 'previous' });
     expect(ids(resumed)).toEqual([c4, c5].sort());
+
+    const later = await repo.commit({ message: 'after the window', at: '2026-02-11T10:00:00Z' });
 
     const last = (await runTrail(dir, options, fixedClock('2026-02-12T00:00:00Z'))).records[0]!;
     expect(ids(last)).toEqual([later]);

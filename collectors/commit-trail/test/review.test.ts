@@ -20,7 +20,11 @@ describe('commit-trail review evidence from git alone', () => {
     const dir = await tempDir();
     const { repo, root } = await repoWithRoot(dir);
     const agent = await repo.commit({ message: `Add cache${CLAUDE}`, at: '2026-02-01T10:00:00Z', parents: [root] }, 'feature');
-    const merge = await repo.merge(agent, { message: `Merge branch 'feature'\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, at: '2026-02-01T10:05:00Z' });
+    const merge = await repo.merge(agent, {
+      message: `Merge branch 'feature'\n\nReviewed-by: ${BOB.name} <${BOB.email}>`,
+      at: '2026-02-01T10:05:00Z',
+      author: CAROL,
+    });
 
     const { records } = await runTrail(dir, { repos: [{ path: 'repo', branch: 'main' }] });
     const r = records[0]!;
@@ -31,9 +35,12 @@ describe('commit-trail review evidence from git alone', () => {
       landedBy: merge,
       reviewRequired: true,
       review: 'explicit',
-      reviewers: [{ name: BOB.name, email: BOB.email, via: 'reviewed-by', counted: true }],
+      reviewers: [
+        { name: BOB.name, email: BOB.email, via: 'reviewed-by', counted: true },
+        { name: CAROL.name, email: CAROL.email, via: 'implicit', counted: true },
+      ],
     });
-    expect(r.data.review).toEqual({ required: 1, explicit: 1, implicit: 0, missing: 0, implicitAccepted: true });
+    expect(r.data.review).toMatchObject({ required: 1, explicit: 1, implicit: 0, missing: 0, implicitAccepted: true });
     expect(r.summary).toMatch(/all 1 that need review were reviewed/);
   });
 
@@ -107,7 +114,7 @@ describe('commit-trail review evidence from git alone', () => {
     // GitHub's web-flow committer is the platform, not a reviewer.
     expect(detailOf(on, squashedInUi)).toMatchObject({ review: 'none', reviewers: [] });
     expect(codes(on)).toEqual([`agent-commit-unreviewed:${squashedInUi}`]);
-    expect(on.data.review).toEqual({ required: 3, explicit: 0, implicit: 2, missing: 1, implicitAccepted: true });
+    expect(on.data.review).toMatchObject({ required: 3, explicit: 0, implicit: 2, missing: 1, implicitAccepted: true });
 
     const off = (await runTrail(join(dir, 'off'), { repos: [{ path: join(dir, 'repo'), branch: 'main' }], implicitReview: false })).records[0]!;
     expect(codes(off)).toEqual(
@@ -116,7 +123,7 @@ describe('commit-trail review evidence from git alone', () => {
     expect(off.data.review).toMatchObject({ implicit: 0, missing: 3, implicitAccepted: false });
   });
 
-  it('reads Gerrit reviews from the commit itself, and requires review of human commits when asked', async () => {
+  it("reads Gerrit reviews from the commit itself, a claim in an agent change's own commit, and requires review of human commits when asked", async () => {
     const dir = await tempDir();
     const { repo, root } = await repoWithRoot(dir);
     const gerrit = await repo.commit({
@@ -126,11 +133,17 @@ describe('commit-trail review evidence from git alone', () => {
     const human = await repo.commit({ message: 'Human direct push', at: '2026-02-01T10:01:00Z' });
 
     const r = (await runTrail(dir, { repos: [{ path: 'repo', branch: 'main' }], requireReview: { human: true } })).records[0]!;
-    expect(detailOf(r, gerrit)).toMatchObject({ class: 'agent', review: 'explicit', reviewers: [expect.objectContaining({ via: 'gerrit', counted: true })] });
+    expect(detailOf(r, gerrit)).toMatchObject({
+      class: 'agent',
+      review: 'none',
+      reviewers: [expect.objectContaining({ via: 'gerrit', counted: false, reason: 'claim' })],
+    });
     expect(detailOf(r, human)).toMatchObject({ class: 'human', reviewRequired: true, review: 'none' });
     expect(detailOf(r, root)).toMatchObject({ class: 'human', reviewRequired: true, review: 'none' });
-    expect(codes(r)).toEqual([`human-commit-unreviewed:${human}`, `human-commit-unreviewed:${root}`].sort());
-    expect(r.findings.every((f) => f.severity === 'medium')).toBe(true);
+    expect(codes(r)).toEqual(
+      [`agent-commit-unreviewed:${gerrit}`, `human-commit-unreviewed:${human}`, `human-commit-unreviewed:${root}`, `self-asserted-review:${gerrit}`].sort(),
+    );
+    expect(r.findings.filter((f) => f.code.startsWith('human-')).every((f) => f.severity === 'medium')).toBe(true);
     expect(r.status).toBe('fail');
   });
 
@@ -138,7 +151,11 @@ describe('commit-trail review evidence from git alone', () => {
     const dir = await tempDir();
     const { repo, root } = await repoWithRoot(dir);
     const first = await repo.commit({ message: `Part one${CLAUDE}`, at: '2026-02-01T10:00:00Z', parents: [root] }, 'topic');
-    const reviewedMerge = await repo.merge(first, { message: `Merge topic part one\n\nReviewed-by: ${BOB.name} <${BOB.email}>`, at: '2026-02-01T10:01:00Z' });
+    const reviewedMerge = await repo.merge(first, {
+      message: `Merge topic part one\n\nReviewed-by: ${BOB.name} <${BOB.email}>`,
+      at: '2026-02-01T10:01:00Z',
+      author: BOB,
+    });
     const second = await repo.commit({ message: `Part two${CLAUDE}`, at: '2026-02-01T10:02:00Z', parents: [first] }, 'topic');
     const unreviewedMerge = await repo.merge(second, { message: 'Merge topic part two', at: '2026-02-01T10:03:00Z' });
 
