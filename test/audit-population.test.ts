@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -80,6 +80,30 @@ describe('population', () => {
     };
     await expect(entries()).rejects.toThrow(/does not hash to/);
     expect(rows).toHaveLength(3);
+  });
+
+  it('reads attachments ahead yet gives items in order, and reports a removed one at its own record, after the items before it', async () => {
+    const dir = await tempDir();
+    const root = join(dir, 'store');
+    const store = new FileStore(root);
+    await writeAuditStore(store, 12);
+    const all: string[] = [];
+    for await (const { row } of new Population(store, WINDOW, query(store, 'item')).entries()) all.push(row.itemId!);
+    const key = 'records/test-agent/commits/2026-03-03/000000000007.json';
+    const record = JSON.parse(await readFile(join(root, key), 'utf8')) as { hash: string; attachments: { key: string }[] };
+    await rm(join(root, record.attachments[0]!.key));
+    const before: string[] = [];
+    const entries = async () => {
+      for await (const { row } of new Population(store, WINDOW, query(store, 'item')).entries()) before.push(row.itemId!);
+    };
+    await expect(entries()).rejects.toThrow(new RegExp(`attachment commits\\.jsonl of ${key}\\) is missing from the store`));
+    expect(before).toEqual(
+      all.slice(
+        0,
+        all.findIndex((id) => id.startsWith(`${record.hash}#`)),
+      ),
+    );
+    expect(before.length).toBeGreaterThan(0);
   });
 
   it('writes CSV with the header as a "# " line, as a real process', async () => {

@@ -35,8 +35,15 @@ function idOf(item: JsonValue, annotation: ItemsAnnotation, where: string, key: 
  * The items of a record, as its payload schema's `x-evidence-items` names them: the array at `path` in `data`
  * (`""`: `data` itself is the one item) or, where that is absent, the lines of the attachment of that name (JSON
  * Lines), read one line at a time so an attachment of any size is read in bounded memory. None when neither is there.
+ * `ahead` is the attachment as readItemsAhead started reading it.
  */
-export async function* itemsOf(store: EvidenceStore, key: string, record: EvidenceRecord, annotation: ItemsAnnotation): AsyncIterable<RecordItem> {
+export async function* itemsOf(
+  store: EvidenceStore,
+  key: string,
+  record: EvidenceRecord,
+  annotation: ItemsAnnotation,
+  ahead?: Promise<OpenedAttachment> | null,
+): AsyncIterable<RecordItem> {
   const inline = atPointer(record.data, annotation.path);
   if (annotation.path === '' && inline !== undefined) {
     yield { itemId: `${record.hash}#${idOf(inline, annotation, 'data', key)}` };
@@ -48,10 +55,9 @@ export async function* itemsOf(store: EvidenceStore, key: string, record: Eviden
     for (const [i, item] of inline.entries()) yield { itemId: `${record.hash}#${idOf(item, annotation, `data${annotation.path}/${i}`, key)}` };
     return;
   }
-  if (annotation.attachment === undefined) return;
-  const attachment = record.attachments.find((a) => a.name === annotation.attachment);
+  const attachment = itemsAttachment(record, annotation);
   if (!attachment) return;
-  for await (const { line, number } of attachmentLines(store, key, attachment)) {
+  for await (const { line, number } of attachmentLines(attachment, ahead ?? openAttachment(store, key, attachment))) {
     let item: JsonValue;
     try {
       item = parseStrictJson(line, `line ${number}`) as JsonValue;
@@ -62,11 +68,26 @@ export async function* itemsOf(store: EvidenceStore, key: string, record: Eviden
   }
 }
 
-/**
- * The non-empty lines of an attachment, as bytes. The attachment is hashed as it is read, so items are never taken
- * from bytes that are not the ones the record names.
- */
-async function* attachmentLines(store: EvidenceStore, key: string, attachment: Attachment): AsyncIterable<{ line: Uint8Array; number: number }> {
+/** The attachment a record's items are lines of; undefined when they are in `data`, or nowhere. */
+function itemsAttachment(record: EvidenceRecord, annotation: ItemsAnnotation): Attachment | undefined {
+  if (annotation.attachment === undefined || atPointer(record.data, annotation.path) !== undefined) return undefined;
+  return record.attachments.find((a) => a.name === annotation.attachment);
+}
+
+/** Bytes of an attachment read before its turn; a short attachment is read whole, so at most this much waits per record. */
+const READ_AHEAD_BYTES = 256 * 1024;
+/** Records whose attachments are read while the current one's items are used: one at a time, the process waits on each. */
+const RECORDS_AHEAD = 16;
+
+/** An attachment's first chunks, read ahead, and the rest of its stream when there is more. */
+export interface OpenedAttachment {
+  where: string;
+  head: Buffer[];
+  rest: AsyncIterator<Buffer> | null;
+}
+
+/** Opens an attachment and reads its first READ_AHEAD_BYTES. */
+async function openAttachment(store: EvidenceStore, key: string, attachment: Attachment): Promise<OpenedAttachment> {
   const where = `${attachment.key} (attachment ${attachment.name} of ${key})`;
   if (attachment.key !== blobKey(attachment.sha256))
     throw new RecordItemsError(
@@ -74,23 +95,95 @@ async function* attachmentLines(store: EvidenceStore, key: string, attachment: A
     );
   const stream = await store.open(attachment.key);
   if (!stream) throw new RecordItemsError(`${where} is missing from the store; run evidence-agent verify on this store`);
-  const hash = createHash('sha256');
-  let pending: Buffer[] = [];
-  let number = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    let start = 0;
-    for (let nl = chunk.indexOf(NEWLINE); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
-      pending.push(chunk.subarray(start, nl));
-      const line = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-      pending = [];
-      start = nl + 1;
-      number++;
-      if (line.length > 0) yield { line, number };
-    }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
+  const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  for (let size = 0; size < READ_AHEAD_BYTES; ) {
+    const next = await chunks.next();
+    if (next.done) return { where, head, rest: null };
+    head.push(next.value);
+    size += next.value.length;
   }
-  if (pending.length > 0) yield { line: Buffer.concat(pending), number: number + 1 };
-  if (hash.digest('hex') !== attachment.sha256)
-    throw new RecordItemsError(`${where} does not hash to ${attachment.sha256}; run evidence-agent verify on this store`);
+  return { where, head, rest: chunks };
+}
+
+/** Ends what is left of an attachment read ahead but never used. */
+function discard(opened: Promise<OpenedAttachment> | null): void {
+  opened?.then(
+    ({ rest }) => rest?.return?.(),
+    () => undefined,
+  );
+}
+
+/**
+ * Records, each with the attachment its items are lines of (null when there is none) already being read, the next
+ * RECORDS_AHEAD ones at a time: memory stays within RECORDS_AHEAD × READ_AHEAD_BYTES whatever the attachments' sizes.
+ * `annotationOf` gives a record's x-evidence-items (undefined when its payload schema names none).
+ */
+export async function* readItemsAhead<T extends { key: string; record: EvidenceRecord }>(
+  store: EvidenceStore,
+  records: AsyncIterable<T>,
+  annotationOf: (record: EvidenceRecord) => Promise<ItemsAnnotation | undefined>,
+): AsyncIterable<{ scanned: T; annotation: ItemsAnnotation | undefined; ahead: Promise<OpenedAttachment> | null }> {
+  const start = async (scanned: T) => {
+    const annotation = await annotationOf(scanned.record);
+    const attachment = annotation && itemsAttachment(scanned.record, annotation);
+    const ahead = attachment ? openAttachment(store, scanned.key, attachment) : null;
+    // A failure is seen when its record's turn comes; until then it must not count as unhandled.
+    ahead?.catch(() => undefined);
+    return { scanned, annotation, ahead };
+  };
+  const queue: ReturnType<typeof start>[] = [];
+  try {
+    for await (const scanned of records) {
+      const started = start(scanned);
+      started.catch(() => undefined);
+      queue.push(started);
+      if (queue.length > RECORDS_AHEAD) yield await queue.shift()!;
+    }
+    while (queue.length > 0) yield await queue.shift()!;
+  } finally {
+    for (const started of queue)
+      started.then(
+        ({ ahead }) => discard(ahead),
+        () => undefined,
+      );
+  }
+}
+
+/**
+ * The non-empty lines of an attachment, as bytes. The attachment is hashed as it is read, so items are never taken
+ * from bytes that are not the ones the record names.
+ */
+async function* attachmentLines(attachment: Attachment, opening: Promise<OpenedAttachment>): AsyncIterable<{ line: Uint8Array; number: number }> {
+  const opened = await opening;
+  try {
+    const hash = createHash('sha256');
+    let pending: Buffer[] = [];
+    let number = 0;
+    for await (const chunk of chunksOf(opened)) {
+      hash.update(chunk);
+      let start = 0;
+      for (let nl = chunk.indexOf(NEWLINE); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
+        pending.push(chunk.subarray(start, nl));
+        const line = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+        pending = [];
+        start = nl + 1;
+        number++;
+        if (line.length > 0) yield { line, number };
+      }
+      if (start < chunk.length) pending.push(chunk.subarray(start));
+    }
+    if (pending.length > 0) yield { line: Buffer.concat(pending), number: number + 1 };
+    if (hash.digest('hex') !== attachment.sha256)
+      throw new RecordItemsError(`${opened.where} does not hash to ${attachment.sha256}; run evidence-agent verify on this store`);
+  } finally {
+    // Left before its end (an error, or a reader that stopped): the stream is closed rather than left to the collector.
+    await opened.rest?.return?.();
+  }
+}
+
+async function* chunksOf({ head, rest }: OpenedAttachment): AsyncIterable<Buffer> {
+  yield* head;
+  if (!rest) return;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }

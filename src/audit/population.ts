@@ -1,10 +1,10 @@
 import type { EvidenceStore } from '../store/types.js';
 import { AnnotationReader } from './annotations.js';
 import { CheckpointIndex, type CheckpointRef } from './checkpoint-index.js';
-import { type FrameworkId, loadFramework } from './frameworks.js';
-import { itemsOf } from './items.js';
+import { type Framework, type FrameworkId, loadFramework } from './frameworks.js';
+import { itemsOf, readItemsAhead } from './items.js';
 import type { StreamFrequency } from './sample-size.js';
-import { type AuditWindow, type ScannedRecord, scanStreams } from './scan.js';
+import { type AuditWindow, type ScannedRecord, type StreamScan, scanStreams } from './scan.js';
 
 /** `record`: one row per record; `item`: one row per item inside the records (x-evidence-items). */
 export type PopulationUnit = 'record' | 'item';
@@ -81,6 +81,10 @@ function refOf({ key, record }: ScannedRecord): RecordRef {
   return { key, seq: record.seq, hash: record.hash };
 }
 
+async function* statingAny(records: AsyncIterable<ScannedRecord>, controls: Set<string>): AsyncIterable<ScannedRecord> {
+  for await (const scanned of records) if (scanned.record.controls.some((c) => controls.has(c))) yield scanned;
+}
+
 /**
  * Whether a record of the window states `control`, reading no further than the first one that does: first the first
  * record of each stream (a collector states the same controls on every record), then every record. When none does,
@@ -136,42 +140,54 @@ export class Population {
     const framework = loadFramework(this.query.framework);
     const wanted = new Set(this.query.soc2Controls);
     for await (const scan of scanStreams(this.store, this.window)) {
-      for await (const scanned of scan.records()) {
-        const { key, record } = scanned;
-        if (!record.controls.some((c) => wanted.has(c))) continue;
-        const seen = this.heads.get(scan.stream);
-        if (seen) seen.last = refOf(scanned);
-        else this.heads.set(scan.stream, { agent: scan.agent, first: refOf(scanned), last: refOf(scanned) });
-        const frequency = this.frequencies.get(scan.stream) ?? { cadence: null, rows: 0 };
-        frequency.cadence = record.cadence ?? frequency.cadence;
-        this.frequencies.set(scan.stream, frequency);
-        const row: PopulationRow = {
-          key,
-          hash: record.hash,
-          stream: record.stream,
-          seq: record.seq,
-          observedAt: record.observedAt,
-          status: record.status,
-          subjectKind: record.subject.kind,
-          subjectId: record.subject.id,
-          controls: record.controls,
-          frameworkControls: framework.map(record.controls).ids,
-        };
-        if (this.query.unit === 'record') {
+      if (this.query.unit === 'record') {
+        for await (const scanned of scan.records()) {
+          if (!scanned.record.controls.some((c) => wanted.has(c))) continue;
+          const { row, frequency } = this.rowOf(scan, scanned, framework);
           this.count++;
           frequency.rows++;
           yield { row, scanned };
-          continue;
         }
-        const items = (await annotations.of(record)).items;
-        if (!items) continue;
-        for await (const item of itemsOf(this.store, key, record, items)) {
+        continue;
+      }
+      for await (const { scanned, annotation, ahead } of readItemsAhead(
+        this.store,
+        statingAny(scan.records(), wanted),
+        async (r) => (await annotations.of(r)).items,
+      )) {
+        const { row, frequency } = this.rowOf(scan, scanned, framework);
+        if (!annotation) continue;
+        for await (const item of itemsOf(this.store, scanned.key, scanned.record, annotation, ahead)) {
           this.count++;
           frequency.rows++;
           yield { row: { itemId: item.itemId, ...row, ...(item.attachment === undefined ? {} : { attachment: item.attachment }) }, scanned };
         }
       }
     }
+  }
+
+  /** A record's row; notes it in its stream's heads and cadence. */
+  private rowOf(scan: StreamScan, scanned: ScannedRecord, framework: Framework): { row: PopulationRow; frequency: StreamFrequency } {
+    const { key, record } = scanned;
+    const seen = this.heads.get(scan.stream);
+    if (seen) seen.last = refOf(scanned);
+    else this.heads.set(scan.stream, { agent: scan.agent, first: refOf(scanned), last: refOf(scanned) });
+    const frequency = this.frequencies.get(scan.stream) ?? { cadence: null, rows: 0 };
+    frequency.cadence = record.cadence ?? frequency.cadence;
+    this.frequencies.set(scan.stream, frequency);
+    const row: PopulationRow = {
+      key,
+      hash: record.hash,
+      stream: record.stream,
+      seq: record.seq,
+      observedAt: record.observedAt,
+      status: record.status,
+      subjectKind: record.subject.kind,
+      subjectId: record.subject.id,
+      controls: record.controls,
+      frameworkControls: framework.map(record.controls).ids,
+    };
+    return { row, frequency };
   }
 
   /** The header, once entries() has been read to its end: the row count and each stream's heads. */

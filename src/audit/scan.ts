@@ -111,10 +111,19 @@ class Scan implements StreamScan {
     const fromDay = dayOf(this.window.from);
     const toDay = dayOf(this.window.to);
     const days = (await this.days()).filter((d) => d >= fromDay && d <= toDay);
-    for await (const scanned of readInOrder(this.keysOfDays(days), READ_CONCURRENCY, (key) => this.read(key))) {
+    for await (const scanned of this.readAll(this.keysOfDays(days))) {
       const t = Date.parse(scanned.record.observedAt);
       if (t >= from && t <= to) yield scanned;
     }
+  }
+
+  /** The records at keys, in order: in bulk where the store reads so (a local folder), else through concurrent gets. */
+  private async *readAll(keys: AsyncIterable<string>): AsyncIterable<ScannedRecord> {
+    if (!this.store.getMany) {
+      yield* readInOrder(keys, READ_CONCURRENCY, (key) => this.read(key));
+      return;
+    }
+    for await (const { key, bytes } of this.store.getMany(keys)) yield scannedRecord(key, bytes);
   }
 
   private async *keysOfDays(days: string[]): AsyncIterable<string> {
@@ -206,10 +215,13 @@ class Scan implements StreamScan {
   }
 
   private async read(key: string): Promise<ScannedRecord> {
-    const bytes = await this.store.get(key);
-    if (!bytes) throw new AuditReadError(key, 'listed but could not be read');
-    return { key, bytes, record: parseRecord(key, bytes) };
+    return scannedRecord(key, await this.store.get(key));
   }
+}
+
+function scannedRecord(key: string, bytes: Uint8Array | null): ScannedRecord {
+  if (!bytes) throw new AuditReadError(key, 'listed but could not be read');
+  return { key, bytes, record: parseRecord(key, bytes) };
 }
 
 /** A record as stored, held to the record schema and to its key; what a reader may then trust of its fields. */

@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalize } from './canonical-json.js';
 import type { EvidenceRecord } from './types.js';
 
 export const HASH_PREFIX = 'sha256:';
 
+/** One shot: a third of createHash's time on the short strings a sample orders a million of. */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 /**

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, type Dir, type Dirent, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import type { Dir } from 'node:fs';
 import { chmod, constants, copyFile, type FileHandle, link, lstat, mkdir, open, opendir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { BulkReader } from './bulk-read.js';
 import { isErrno } from './errno.js';
+import { FOLDER, folderStatsOrNull, foldersTo, isRealFolder, notRead, READ_FLAGS, REGULAR_FILE, Refusal, readRegularFileSync, whatIs } from './file-read.js';
 import { fsyncPath } from './fsync-path.js';
 import { assertNotKernelFolder } from './kernel-folders.js';
 import { sameContent } from './same-content.js';
@@ -23,20 +25,10 @@ import {
 
 const STAGING = '.staging';
 const STALE_STAGING_MS = 24 * 3600 * 1000;
-const FOLDER = 'a folder';
-const REGULAR_FILE = 'a regular file';
-// O_NOFOLLOW: a link at the key fails (ELOOP) instead of being followed; O_NONBLOCK: opening a FIFO does not wait for a writer.
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
-/** What a folder entry is; undefined when the file system did not say (then lstat does). */
-function whatIs(entry: Dirent | Stats): string | undefined {
-  if (entry.isDirectory()) return FOLDER;
-  if (entry.isFile()) return REGULAR_FILE;
-  if (entry.isSymbolicLink()) return 'a symbolic link';
-  if (entry.isFIFO()) return 'a FIFO';
-  if (entry.isSocket()) return 'a socket';
-  if (entry.isBlockDevice() || entry.isCharacterDevice()) return 'a device';
-  return undefined;
+/** A refusal of what was found in the store as the StoreError readers expect; other errors as they are. */
+function asStoreError(err: unknown): unknown {
+  return err instanceof Refusal ? new StoreError(err.message) : err;
 }
 
 /**
@@ -55,6 +47,7 @@ export class FileStore implements EvidenceStore {
   private readonly realFolders = new Set<string>();
   private readonly folderChecks = new Map<string, Promise<boolean>>();
   private stagingSwept = false;
+  private bulkReader: BulkReader | undefined;
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -184,31 +177,22 @@ export class FileStore implements EvidenceStore {
    * through fs/promises, over 40,000 this way). The same refusals as openRegularFile apply.
    */
   async get(key: string): Promise<Uint8Array | null> {
+    assertValidKey(key);
     if (!(await this.realFoldersTo(key))) return null;
-    let fd: number;
     try {
-      fd = openSync(this.path(key), READ_FLAGS);
+      return readRegularFileSync(this.root, key, (size) => Buffer.allocUnsafe(size));
     } catch (err) {
-      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
-      if (isErrno(err, 'ELOOP')) throw this.notRead(key, 'a symbolic link');
-      if (isErrno(err, 'ENXIO')) throw this.notRead(key, 'a socket');
-      throw err;
+      throw asStoreError(err);
     }
-    try {
-      const stats = fstatSync(fd);
-      if (!stats.isFile()) throw this.notRead(key, whatIs(stats) ?? 'something else');
-      // The size fstat gave, as readFile reads a regular file, without a second fstat of its own.
-      const bytes = Buffer.allocUnsafe(stats.size);
-      let read = 0;
-      while (read < stats.size) {
-        const n = readSync(fd, bytes, read, stats.size - read, read);
-        if (n === 0) break;
-        read += n;
-      }
-      return read === stats.size ? bytes : bytes.subarray(0, read);
-    } finally {
-      closeSync(fd);
-    }
+  }
+
+  /**
+   * Many keys read in a worker thread (bulk-read.ts) with get's refusals, the same code: a scan of a million records
+   * then spends its own thread parsing them rather than in the system calls of reading them.
+   */
+  getMany(keys: AsyncIterable<string> | Iterable<string>): AsyncIterable<{ key: string; bytes: Uint8Array | null }> {
+    this.bulkReader ??= new BulkReader(this.root);
+    return this.bulkReader.read(keys);
   }
 
   async open(key: string): Promise<Readable | null> {
@@ -243,13 +227,12 @@ export class FileStore implements EvidenceStore {
   }
 
   private notRead(key: string, what: string): StoreError {
-    return new StoreError(`${key} in ${this.root} is ${what}, not a regular file; it was not read`);
+    return new StoreError(notRead(this.root, key, what).message);
   }
 
   /** Whether each folder on the way to a key is a real folder; false when one is missing, an error when one is a link. */
   private async realFoldersTo(key: string): Promise<boolean> {
-    for (let end = key.indexOf('/'); end >= 0; end = key.indexOf('/', end + 1)) {
-      const folder = key.slice(0, end);
+    for (const folder of foldersTo(key)) {
       if (this.realFolders.has(folder)) continue;
       // Readers ask for many keys of one new folder at once: they share one lstat rather than each making their own.
       let check = this.folderChecks.get(folder);
@@ -263,12 +246,12 @@ export class FileStore implements EvidenceStore {
   }
 
   private async isRealFolder(folder: string): Promise<boolean> {
-    const stats = await lstat(join(this.root, folder)).catch((err: unknown) => {
-      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
-      throw err;
-    });
-    if (stats?.isSymbolicLink()) throw new StoreError(`${folder} in ${this.root} is a symbolic link, not a folder; it was not followed`);
-    if (!stats?.isDirectory()) return false;
+    const stats = await lstat(join(this.root, folder)).catch(folderStatsOrNull);
+    try {
+      if (!isRealFolder(this.root, folder, stats)) return false;
+    } catch (err) {
+      throw asStoreError(err);
+    }
     this.realFolders.add(folder);
     return true;
   }
@@ -293,7 +276,8 @@ export class FileStore implements EvidenceStore {
   private async *walkFolder(dirKey: string, namePrefix: string, oneLevel: boolean): AsyncIterable<StoreEntry> {
     let dir: Dir;
     try {
-      dir = await opendir(join(this.root, dirKey));
+      // Entries a thread-pool call, rather than 32: a day folder of records is then read in one or two calls.
+      dir = await opendir(join(this.root, dirKey), { bufferSize: 512 });
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return;
       throw err;
@@ -332,6 +316,8 @@ export class FileStore implements EvidenceStore {
   async close(): Promise<void> {
     this.knownDirs.clear();
     this.realFolders.clear();
+    await this.bulkReader?.close();
+    this.bulkReader = undefined;
   }
 }
 

@@ -83,6 +83,12 @@ export interface EvidenceStore {
   put(key: string, body: PutBody): Promise<PutResult>;
   /** The whole object, for small objects such as records; null when absent. */
   get(key: string, versionId?: string): Promise<Uint8Array | null>;
+  /**
+   * Whole objects for many keys, each as get gives it (null when absent), in the keys' order, stopping with the error
+   * get would raise at that key. For stores that read ahead more cheaply than their callers can with get (a local
+   * folder, off the caller's thread); the others are read through concurrent gets.
+   */
+  getMany?(keys: AsyncIterable<string> | Iterable<string>): AsyncIterable<{ key: string; bytes: Uint8Array | null }>;
   /** A stream of the object, for attachments; null when absent. */
   open(key: string, versionId?: string): Promise<Readable | null>;
   /** Keys (and, with a delimiter, sub-prefixes) under a prefix, in ascending byte order. */
