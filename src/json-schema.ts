@@ -17,11 +17,18 @@ const addFormats = addFormatsModule.default;
  */
 export const EVIDENCE_ANNOTATIONS = ['x-evidence-items', 'x-evidence-range'] as const;
 
+/**
+ * An annotation in a collector's options schema: `"x-evidence-input": "file"` on a string (or on the items of an
+ * array of strings) says the value is the path of a file the collector reads as input (a ledger, a public key, a
+ * CA bundle), whose SHA-256 every record then states. It asserts nothing about the value.
+ */
+export const INPUT_FILE_ANNOTATION = 'x-evidence-input';
+
 export function createAjv(options: { useDefaults?: boolean; strict?: boolean } = {}): InstanceType<typeof Ajv2020> {
   // strictRequired would reject the common if/then pattern that requires a property declared elsewhere.
   const ajv = new Ajv2020({ allErrors: true, strict: options.strict ?? true, strictRequired: false, useDefaults: options.useDefaults ?? false });
   addFormats(ajv);
-  for (const keyword of EVIDENCE_ANNOTATIONS) ajv.addKeyword({ keyword });
+  for (const keyword of [...EVIDENCE_ANNOTATIONS, INPUT_FILE_ANNOTATION]) ajv.addKeyword({ keyword });
   return ajv;
 }
 

@@ -89,8 +89,10 @@ describe('the report of the demo store (every built-in collector, real CLI)', ()
     expect(page).toMatch(/<td>ranker<\/td><td><span class="status-fail">fail<\/span>/);
     expect(page).toMatch(/<td>fraud-detector<\/td><td><span class="status-pass">pass<\/span>/);
     // One unreviewed agent commit, named by its id, and the author classes of the demo repository.
-    expect(page).toMatch(/1 agent changes reached it with no human reviewer/);
-    expect(page).toMatch(/aria-label="Commits that reached [^"]*: agent 3 commits \(42\.9%\); bot 1 commits \(14\.3%\); human 3 commits \(42\.9%\)"/);
+    expect(page).toMatch(/1 agent-involved changes \(made by an agent, or declared AI-assisted\) reached it with no human reviewer/);
+    expect(page).toMatch(
+      /aria-label="Commits that reached [^"]*: agent 5 commits \(45\.5%\); assisted 0 commits \(0\.0%\); bot 1 commits \(9\.1%\); human 5 commits \(45\.5%\)"/,
+    );
     expect(page).toMatch(/fraud-api: recovery time per drill: 1 runs, 0 over RTO 5 s/);
     expect(page).toMatch(/ranker — no lineage/);
     expect(page).toMatch(/passes-prompts/);

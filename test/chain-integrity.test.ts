@@ -182,7 +182,11 @@ describe('a store with an empty newest day folder (real CLI)', () => {
     const verified = await runCli(['verify', '--config', config, '--trusted-key', join(dir, 'keys/cp.pub.pem'), '--json']);
     const report = JSON.parse(verified.stdout) as { problems: unknown[]; streams: { stream: string; firstSeq: number; lastSeq: number }[] };
     expect(report.problems).toEqual([]);
-    expect(report.streams).toEqual([expect.objectContaining({ stream: 't1/policies', firstSeq: 0, lastSeq: 1 })]);
+    // The agent's config-change record (t1/agent) from the first snapshot, and the policies stream continued.
+    expect(report.streams).toEqual([
+      expect.objectContaining({ stream: 't1/agent', firstSeq: 0, lastSeq: 0 }),
+      expect.objectContaining({ stream: 't1/policies', firstSeq: 0, lastSeq: 1 }),
+    ]);
     expect(verified.code).toBe(0);
   });
 });

@@ -30,7 +30,8 @@ describe('evidence-agent CLI (real process)', () => {
     expect(days).toHaveLength(1);
     const ver = await runCli(['verify', '--store', `file:${join(dir, 'evidence')}`]);
     expect(ver.code).toBe(0);
-    expect(ver.stdout).toMatch(/1 records in 1 streams/);
+    // The policy record, and the agent's config-change record in t1/agent.
+    expect(ver.stdout).toMatch(/2 records in 2 streams/);
   });
 
   it('prints one JSON record per line with --json, and logs JSON to stderr only', async () => {

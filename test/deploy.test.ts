@@ -11,7 +11,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { parse as parseHcl } from '@cdktf/hcl2json';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
@@ -29,6 +28,7 @@ import { interpolateEnv } from '../src/config/interpolate.js';
 import { loadConfig } from '../src/config/load.js';
 import { createAjv, describeErrors, readJsonSchema } from '../src/json-schema.js';
 import { recordKey } from '../src/store/layout.js';
+import { parseTerraform } from './helpers/terraform.js';
 import { tempDir } from './helpers/tmp.js';
 
 const execFileAsync = promisify(execFile);
@@ -477,23 +477,6 @@ async function systemdVerifyProblems(unit: string): Promise<string[]> {
 // ---------------------------------------------------------------------------------------------
 // Terraform
 
-async function parseTerraform(dir: string): Promise<Obj> {
-  const merged: Obj = {};
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith('.tf'))
-    .sort()) {
-    const json = (await parseHcl(file, readFileSync(join(dir, file), 'utf8'))) as Obj;
-    for (const [top, value] of Object.entries(json)) {
-      if (Array.isArray(value)) merged[top] = [...(merged[top] ?? []), ...value];
-      else if (top === 'resource' || top === 'data') {
-        merged[top] ??= {};
-        for (const [type, byName] of Object.entries(value as Obj)) merged[top][type] = { ...(merged[top][type] ?? {}), ...(byName as Obj) };
-      } else merged[top] = { ...(merged[top] ?? {}), ...(value as Obj) };
-    }
-  }
-  return merged;
-}
-
 /** The one block of a resource or data source, by type (and name when there are several). */
 function block(tf: Obj, kind: 'resource' | 'data', type: string, name?: string): Obj | undefined {
   const byName = tf[kind]?.[type] as Obj | undefined;
@@ -560,7 +543,7 @@ function awsBucketProblems(tf: Obj): string[] {
   const byDefault = sse?.rule?.[0]?.apply_server_side_encryption_by_default?.[0];
   if (!ref(sse) || byDefault?.sse_algorithm !== 'aws:kms') p.push(`default encryption is ${byDefault?.sse_algorithm}, not aws:kms`);
   if (!/^\$\{aws_kms_key\.\w+\.(arn|key_id|id)\}$/.test(String(byDefault?.kms_master_key_id ?? ''))) p.push("SSE-KMS does not use the module's KMS key");
-  if (block(tf, 'resource', 'aws_kms_key')?.enable_key_rotation !== true) p.push('KMS key rotation is off');
+  if (block(tf, 'resource', 'aws_kms_key', 'evidence')?.enable_key_rotation !== true) p.push('KMS key rotation is off');
 
   const pab = block(tf, 'resource', 'aws_s3_bucket_public_access_block');
   if (!ref(pab)) p.push('no public access block for the bucket');
@@ -1024,12 +1007,12 @@ describe('deploy/terraform/aws', () => {
     tf = await parseTerraform(join(DEPLOY, 'terraform', 'aws'));
   });
 
-  it('parses main.tf, variables.tf and outputs.tf', () => {
+  it('parses main.tf, signing-key.tf, variables.tf and outputs.tf', () => {
     expect(
       readdirSync(join(DEPLOY, 'terraform', 'aws'))
         .filter((f) => f.endsWith('.tf'))
         .sort(),
-    ).toEqual(['main.tf', 'outputs.tf', 'variables.tf']);
+    ).toEqual(['main.tf', 'outputs.tf', 'signing-key.tf', 'variables.tf']);
     expect(Object.keys(tf.resource)).toContain('aws_s3_bucket');
     expect(tf.output).toBeDefined();
   });
@@ -1054,12 +1037,12 @@ describe('deploy/terraform/gcp', () => {
     tf = await parseTerraform(join(DEPLOY, 'terraform', 'gcp'));
   });
 
-  it('parses main.tf, variables.tf and outputs.tf', () => {
+  it('parses main.tf, signing-key.tf, variables.tf and outputs.tf', () => {
     expect(
       readdirSync(join(DEPLOY, 'terraform', 'gcp'))
         .filter((f) => f.endsWith('.tf'))
         .sort(),
-    ).toEqual(['main.tf', 'outputs.tf', 'variables.tf']);
+    ).toEqual(['main.tf', 'outputs.tf', 'signing-key.tf', 'variables.tf']);
     expect(Object.keys(tf.resource)).toContain('google_storage_bucket');
   });
 

@@ -16,7 +16,7 @@ import type { EvidenceRecord } from '../src/record/types.js';
 import { FileStore } from '../src/store/file-store.js';
 import { verifyStore } from '../src/verify/verify.js';
 import { runCli } from './helpers/cli.js';
-import { collectorOf, draft, environment, instance, policyConfig } from './helpers/fixtures.js';
+import { collectorOf, draft, environment, instance, policyConfig, steppingClock } from './helpers/fixtures.js';
 import { filesUnder, tempDir } from './helpers/tmp.js';
 
 const run = promisify(execFile);
@@ -178,7 +178,8 @@ describe.skipIf(!python)('independent Python verifier written from evidence-sche
       }
     });
     await runCollectors([instance('a', tricky), instance('b', tricky)], environment(store));
-    await runCollectors([instance('a', tricky)], environment(store));
+    // The second run's clock goes on from the first's (a fresh one would read earlier, a step back with its notice).
+    await runCollectors([instance('a', tricky)], environment(store, { clock: steppingClock(Date.parse('2026-03-01T12:01:00.000Z')) }));
 
     const clean = await pyVerify(root);
     expect(clean.out).toMatch(/interop-verify: 9 records, 2 streams, 0 problems/);
@@ -241,7 +242,7 @@ describe.skipIf(!jsonschema)('payload schemas, re-checked by the Python verifier
     expect(py.out).toContain(`PROBLEM payload-schema ${STRICT_KEY(1)} data.files[0].extra: unknown key`);
     expect(py.out).toMatch(new RegExp(`PROBLEM payload-schema ${STRICT_KEY(1)} data\\.n: 42 is greater than the maximum of 10`));
     expect(py.out).toContain(
-      `PROBLEM payload-schema ${noticeKey} data: matches none of the 3 alternatives of its oneOf; nearest, #1: data.recordsBeforeFailure: -1 is less than the minimum of 0`,
+      `PROBLEM payload-schema ${noticeKey} data: matches none of the 4 alternatives of its oneOf; nearest, #1: data.recordsBeforeFailure: -1 is less than the minimum of 0`,
     );
 
     const ts = (await verifyStore(store)).problems;
@@ -412,7 +413,7 @@ describe.skipIf(!python)('a store written by an independent Python writer from e
       if (w.notice) notices.push(record);
     }
     expect(notices.map((n) => (n.data as { notice?: string }).notice ?? n.status).sort()).toEqual(['error', 'missed-runs', 'run-skipped']);
-    for (const n of notices) expect(n.collector.payloadSchema).toBe('sha256:e0f7e7257cbf7528e01e0f7cf29b1213109314866d3d81f2c99274e87871207a');
+    for (const n of notices) expect(n.collector.payloadSchema).toBe('sha256:ff17ca4ff94ee8ca5ea1dc558d5678b4943b392947d7c5fa68911ed248f4d9aa');
     const attached = await Promise.all(commits.map(async (w) => (await readRecord(root, w.key)).attachments.map((a) => a.name)));
     expect(attached.flat()).toContain('commits.jsonl');
     expect(commits.filter((w) => w.items.length > 0 && !attached[commits.indexOf(w)]!.length).length).toBeGreaterThan(0);

@@ -189,10 +189,12 @@ describe('runner', () => {
     for (const iso of ['2026-03-02T00:00:05Z', '2026-03-01T23:59:50Z', '2026-03-02T00:00:20Z']) {
       await runCollectors([c], environment(store, { clock: at(iso), onRecord: (r) => written.push(r) }));
     }
-    expect(written.map((r) => [r.seq, r.observedAt])).toEqual([
-      [0, '2026-03-02T00:00:05.000Z'],
-      [1, '2026-03-02T00:00:05.000Z'],
-      [2, '2026-03-02T00:00:20.000Z'],
+    expect(written.map((r) => [r.seq, r.observedAt, (r.data as { notice?: string }).notice ?? null])).toEqual([
+      [0, '2026-03-02T00:00:05.000Z', null],
+      [1, '2026-03-02T00:00:05.000Z', null],
+      // The step back is no longer silent: the stream says by how much (test/observed-time.test.ts).
+      [2, '2026-03-02T00:00:05.000Z', 'clock-stepped-back'],
+      [3, '2026-03-02T00:00:20.000Z', null],
     ]);
     expect((await verifyStore(store)).ok).toBe(true);
   });

@@ -51,9 +51,10 @@ for (const kind of S3_SERVERS) {
         expect(snap.stderr).toBe('');
         expect(snap.code).toBe(0);
         const all = await keys(bucket);
-        expect(all.filter((k) => k.startsWith('prod/records/'))).toHaveLength(3);
-        // Three attachments and the payload schema the records name.
-        expect(all.filter((k) => k.startsWith('prod/blobs/'))).toHaveLength(4);
+        // Three, and the agent's config-change record in edge-1/agent.
+        expect(all.filter((k) => k.startsWith('prod/records/'))).toHaveLength(4);
+        // Three attachments and the payload schema the records name; the config-change record's config.json and schema.
+        expect(all.filter((k) => k.startsWith('prod/blobs/'))).toHaveLength(6);
         expect(all.filter((k) => k.startsWith('prod/checkpoints/'))).toEqual(['prod/checkpoints/edge-1/000000000000.json']);
         for (const key of all) {
           const head = await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
@@ -61,7 +62,8 @@ for (const kind of S3_SERVERS) {
         }
         const args = ['verify', '--store', `s3://${bucket}/prod`, '--trusted-key', join(dir, 'checkpoint.pub.pem')];
         const ver = await runCli(args, { env: { ...TEST_ENV, AWS_ENDPOINT_URL: s3.proxy.endpoint } });
-        expect(ver.stdout).toMatch(/3 records in 1 streams, 3 attachments/);
+        // With the config-change record and its config.json.
+        expect(ver.stdout).toMatch(/4 records in 2 streams, 4 attachments/);
         expect(ver.stdout).toMatch(/Checkpoints: 1, .*signatures verified with the trusted key/);
         expect(ver.code).toBe(0);
       });
@@ -101,11 +103,12 @@ for (const kind of S3_SERVERS) {
           const second = await runCli(['snapshot', '--config', config], { env: TEST_ENV });
           expect(second.code).toBe(0);
           expect(await waitingInSpool(join(dir, 'spool'))).toEqual([]);
-          expect((await keys(bucket)).filter((k) => k.startsWith('prod/records/'))).toHaveLength(8);
+          // Eight, and the agent's config-change record.
+          expect((await keys(bucket)).filter((k) => k.startsWith('prod/records/'))).toHaveLength(9);
           const ver = await runCli(['verify', '--config', config, '--json', '--trusted-key', join(dir, 'checkpoint.pub.pem')], { env: TEST_ENV });
           const report = JSON.parse(ver.stdout) as { ok: boolean; records: number; problems: unknown[]; checkpoints: { count: number } };
           expect(report.problems).toEqual([]);
-          expect(report.records).toBe(8);
+          expect(report.records).toBe(9);
           expect(report.checkpoints.count).toBe(1);
           expect(ver.code).toBe(0);
         } finally {

@@ -4,7 +4,7 @@ import type { ReportPlugin } from '../../src/audit/report/plugin.js';
 import { barChart } from '../../src/audit/svg/index.js';
 import type { EvidenceRecord } from '../../src/record/types.js';
 
-const CLASSES = ['agent', 'bot', 'human'] as const;
+const CLASSES = ['agent', 'assisted', 'bot', 'human'] as const;
 /** Unreviewed agent changes listed per repository; the count covers the rest. */
 const LISTED = 50;
 
@@ -24,12 +24,13 @@ export const commitTrailReport: ReportPlugin = {
     const repos = new Map<string, RepoSummary>();
     return {
       add(record: EvidenceRecord) {
-        const repo = repos.get(record.subject.id) ?? { counts: { agent: 0, bot: 0, human: 0 }, unreviewed: new Capped(LISTED) };
+        const repo = repos.get(record.subject.id) ?? { counts: { agent: 0, assisted: 0, bot: 0, human: 0 }, unreviewed: new Capped(LISTED) };
         repos.set(record.subject.id, repo);
         const counts = obj(record.data.counts);
         for (const c of CLASSES) repo.counts[c] += amount(counts?.[c]) ?? 0;
         for (const f of record.findings) {
-          if (f.code === 'agent-commit-unreviewed') repo.unreviewed.push({ commit: f.ref ?? '', message: f.message, observedAt: record.observedAt });
+          if (f.code === 'agent-commit-unreviewed' || f.code === 'assisted-commit-unreviewed')
+            repo.unreviewed.push({ commit: f.ref ?? '', message: f.message, observedAt: record.observedAt });
         }
       },
       render() {
@@ -42,8 +43,8 @@ export const commitTrailReport: ReportPlugin = {
             { title: `Commits that reached ${name}, by author class`, unit: 'commits' },
           );
           const rows = r.unreviewed.items.map((u) => html`<tr><td><code>${u.commit}</code></td><td>${u.message}</td><td>${u.observedAt}</td></tr>`);
-          return html`<h3>${name}</h3><p>${total} commits in the window; ${r.unreviewed.total} agent changes reached it with no human reviewer.</p>${raw(chart)}
-${rows.length === 0 ? null : html`<table><thead><tr><th>Unreviewed agent commit</th><th>Finding</th><th>Recorded</th></tr></thead><tbody>${rows}</tbody></table>`}
+          return html`<h3>${name}</h3><p>${total} commits in the window; ${r.unreviewed.total} agent-involved changes (made by an agent, or declared AI-assisted) reached it with no human reviewer.</p>${raw(chart)}
+${rows.length === 0 ? null : html`<table><thead><tr><th>Unreviewed agent-involved commit</th><th>Finding</th><th>Recorded</th></tr></thead><tbody>${rows}</tbody></table>`}
 ${r.unreviewed.omitted > 0 ? html`<p>… and ${r.unreviewed.omitted} more (see the records' findings).</p>` : null}`;
         })}`;
       },

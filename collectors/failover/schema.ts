@@ -83,7 +83,13 @@ export const optionsSchema = Type.Object(
     chaos: Type.Optional(ChaosOptions),
     tls: Type.Optional(
       Type.Object(
-        { caFile: Type.String({ minLength: 1, description: 'PEM file of CA certificates to trust for https URLs (relative to the config file).' }) },
+        {
+          caFile: Type.String({
+            minLength: 1,
+            'x-evidence-input': 'file',
+            description: 'PEM file of CA certificates to trust for https URLs (relative to the config file).',
+          }),
+        },
         { additionalProperties: false },
       ),
     ),

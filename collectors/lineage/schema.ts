@@ -60,7 +60,11 @@ export const optionsSchema = Type.Object(
       {
         deployed: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Names of deployed models that must have lineage.' }),
         ledger: Type.Optional(
-          Type.String({ minLength: 1, description: "The model-signatures approved-models ledger; each entry's name is a deployed model." }),
+          Type.String({
+            minLength: 1,
+            'x-evidence-input': 'file',
+            description: "The model-signatures approved-models ledger; each entry's name is a deployed model.",
+          }),
         ),
         namePatterns: Type.Array(Type.String({ minLength: 1 }), {
           default: [],

@@ -1,10 +1,13 @@
+import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, ExitCode, type ExitCodeValue } from '../../src/cli/exit-codes.js';
 import type { CommandPlugin, RunAction } from '../../src/cli/plugins.js';
 import { Progress } from '../../src/cli/progress.js';
+import type { KeySigner } from '../../src/signing/key-signer.js';
 import { parsePrivateKey } from '../../src/signing/keys.js';
+import { kmsKeySigner, kmsSettingsFromId } from '../../src/signing/kms/open.js';
 import { signModel } from './format/sign-model.js';
 import { failsModel } from './judge/findings.js';
 import { signatureFindings } from './judge/signature-findings.js';
@@ -13,7 +16,10 @@ import { observeModel } from './observe/observe-model.js';
 import { loadPolicy } from './observe/signer-policy.js';
 
 export interface ModelSignOptions {
-  key: string;
+  key?: string;
+  kms?: string;
+  region?: string;
+  endpoint?: string;
   name?: string;
   signature?: string;
   ignorePaths?: string[];
@@ -31,14 +37,23 @@ export interface ModelVerifyOptions {
   json?: boolean;
 }
 
-/** Signs a model folder with a private key, writing an OpenSSF-compatible model.sig. */
-export async function modelSign(folder: string, opts: ModelSignOptions): Promise<ExitCodeValue> {
-  const pem = await readFile(opts.key, 'utf8').catch((err: unknown) => {
-    throw new CliError(`--key ${opts.key}: ${(err as Error).message}`, ExitCode.usage);
+async function signingKey(opts: ModelSignOptions): Promise<KeyObject | KeySigner> {
+  if (Boolean(opts.key) === Boolean(opts.kms)) throw new CliError('give exactly one of --key <pem> or --kms <key>', ExitCode.usage);
+  if (opts.kms) return kmsKeySigner(kmsSettingsFromId(opts.kms, opts));
+  if (opts.region || opts.endpoint) throw new CliError('--region and --endpoint go with --kms', ExitCode.usage);
+  const key = opts.key!;
+  const pem = await readFile(key, 'utf8').catch((err: unknown) => {
+    throw new CliError(`--key ${key}: ${(err as Error).message}`, ExitCode.usage);
   });
+  return parsePrivateKey(pem, `--key ${key}`);
+}
+
+/** Signs a model folder with a private key or a KMS key, writing an OpenSSF-compatible model.sig. */
+export async function modelSign(folder: string, opts: ModelSignOptions): Promise<ExitCodeValue> {
+  const key = await signingKey(opts);
   const progress = new Progress('hashing', 'bytes');
   const result = await signModel(folder, {
-    privateKey: parsePrivateKey(pem, `--key ${opts.key}`),
+    key,
     name: opts.name,
     signaturePath: opts.signature,
     ignorePaths: opts.ignorePaths,
@@ -112,8 +127,11 @@ export const modelCommands: CommandPlugin = {
     const model = cmd.command('model').description('sign and verify model artifacts (OpenSSF model signing format)');
     model
       .command('sign <folder>')
-      .description('sign a model folder with an ECDSA private key, writing <folder>/model.sig')
-      .requiredOption('--key <pem>', 'private key (PEM)')
+      .description('sign a model folder with an ECDSA private key or a KMS key, writing <folder>/model.sig')
+      .option('--key <pem>', 'private key (PEM)')
+      .option('--kms <key>', 'sign with a KMS key instead: an AWS KMS key ARN, alias or id, or a Cloud KMS key version (projects/…)')
+      .option('--region <region>', 'AWS region of the --kms key (default: from its ARN, else AWS_REGION)')
+      .option('--endpoint <url>', 'KMS endpoint for --kms (a VPC/private endpoint or a test server)')
       .option('--name <name>', 'subject name (default: the folder name)')
       .option('--signature <path>', 'where to write the signature (default: <folder>/model.sig)')
       .option('--ignore-paths <paths...>', 'paths to leave out, relative to the folder')

@@ -4,11 +4,13 @@ import { BucketSettings } from '../../src/store/settings.js';
 export const VerifyOptions = Type.Object(
   {
     method: Type.Union([Type.Literal('key'), Type.Literal('certificate'), Type.Literal('sigstore')]),
-    publicKeys: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
-    certificateChain: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'PEM files of the trusted CA certificates.' })),
+    publicKeys: Type.Optional(Type.Array(Type.String({ 'x-evidence-input': 'file' }), { minItems: 1 })),
+    certificateChain: Type.Optional(
+      Type.Array(Type.String({ 'x-evidence-input': 'file' }), { minItems: 1, description: 'PEM files of the trusted CA certificates.' }),
+    ),
     identity: Type.Optional(Type.String({ minLength: 1 })),
     issuer: Type.Optional(Type.String({ minLength: 1 })),
-    trustedRoot: Type.Optional(Type.String({ description: 'trusted_root.json for offline or private Sigstore instances.' })),
+    trustedRoot: Type.Optional(Type.String({ 'x-evidence-input': 'file', description: 'trusted_root.json for offline or private Sigstore instances.' })),
   },
   {
     additionalProperties: false,
@@ -35,7 +37,7 @@ export const optionsSchema = Type.Object(
       { minItems: 1 },
     ),
     verify: VerifyOptions,
-    ledger: Type.Optional(Type.String({ description: 'YAML or JSON list of {name, version?, digest, approvedBy, approvedAt}.' })),
+    ledger: Type.Optional(Type.String({ 'x-evidence-input': 'file', description: 'YAML or JSON list of {name, version?, digest, approvedBy, approvedAt}.' })),
     ignorePaths: Type.Array(Type.String(), { default: [] }),
     allowUnsignedFiles: Type.Boolean({ default: false }),
     concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'Hashing threads. Default: the number of cores.' })),

@@ -36,9 +36,9 @@ async function model(name, files) {
 await keyPair('checkpoint');
 const release = await keyPair('release');
 const files = { 'config.json': '{"layers": 4, "hidden": 64}\n', 'weights.bin': 'demo weights '.repeat(4096), 'README.md': '# demo model\n' };
-const good = await signModel(await model('fraud-detector', files), { privateKey: release });
+const good = await signModel(await model('fraud-detector', files), { key: release });
 const tampered = await model('ranker', { ...files, 'config.json': '{"layers": 4, "hidden": 32}\n' });
-const ranker = await signModel(tampered, { privateKey: release });
+const ranker = await signModel(tampered, { key: release });
 // Changed after signing: the demo's failing model.
 await writeFile(join(tampered, 'weights.bin'), 'tampered weights '.repeat(4096));
 await writeFile(

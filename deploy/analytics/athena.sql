@@ -38,7 +38,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS evidence_records (
   `summary`     string,
   `findings`    array<struct<`code`:string, `severity`:string, `message`:string, `ref`:string>>,
   `attachments` array<struct<`name`:string, `mediatype`:string, `size`:bigint, `sha256`:string, `key`:string>>,
-  `agent`       struct<`id`:string, `version`:string, `host`:string, `configsha256`:string>,
+  `agent`       struct<`id`:string, `version`:string, `host`:string, `configsha256`:string, `resolvedconfigsha256`:string,
+                       `inputs`:array<struct<`at`:string, `path`:string, `sha256`:string>>,
+                       `build`:struct<`commit`:string, `integrity`:string, `image`:string>>,
   `storage`     struct<`retention`:string, `mode`:string, `days`:int, `mutable`:boolean>,
   `cadence`     struct<`schedule`:string, `timezone`:string, `every`:string>,
   `hash`        string

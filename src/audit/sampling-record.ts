@@ -60,7 +60,7 @@ export async function recordSampling(config: AgentConfig, data: SamplingData, lo
   }
   const problems = AUDIT_SAMPLE_SCHEMA.check(data);
   if (problems.length > 0) throw new SamplingRecordError(`the sampling record does not match audit-sample.schema.json: ${problems.join('; ')}`);
-  const signer = await signerFromConfig(config.signing, config.dir);
+  const signer = await signerFromConfig(config.signing, config.dir, process.env, (reason) => log.warn(reason));
   const store = await openStore(config.store, config.dir, { log, mode: 'write' });
   try {
     const stream = `${config.agent.id}/${AUDIT_COLLECTOR_ID}`;

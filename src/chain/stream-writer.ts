@@ -16,6 +16,14 @@ export class InvalidRecordError extends Error {
   }
 }
 
+/** The clock read earlier than the stream's newest record: the record at `seq` was given that record's time instead. */
+export interface ClockStep {
+  clockReading: string;
+  previousObservedAt: string;
+  behindMs: number;
+  seq: number;
+}
+
 /** The serialised form of a record in every store: RFC 8785 canonical JSON and a newline. */
 export function recordBytes(record: EvidenceRecord): Buffer {
   return Buffer.from(`${canonicalize(record)}\n`, 'utf8');
@@ -28,6 +36,9 @@ export function recordBytes(record: EvidenceRecord): Buffer {
 export class StreamWriter {
   /** Appends run one after another, so a notice written during a run never forks the chain. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Set while appends are being clamped: one clock step is one notice, however many records it holds back. */
+  private clamping = false;
+  private step: ClockStep | null = null;
 
   private constructor(
     private readonly store: EvidenceStore,
@@ -56,17 +67,34 @@ export class StreamWriter {
     return this.collected;
   }
 
+  /** The clock step back that began holding records at their predecessor's time, once, for the agent to write a notice. */
+  takeClockStep(): ClockStep | null {
+    const step = this.step;
+    this.step = null;
+    return step;
+  }
+
   append(input: Omit<BuildInput, 'stream' | 'previous' | 'storage'>): Promise<EvidenceRecord> {
     const next = this.queue.then(async () => {
       // Time never runs backwards along a chain. A clock stepped back (a VM resumed from a stale
       // snapshot) would otherwise file the record under an earlier day than its predecessor, where
       // the next writer, which reads the head from the newest day, would not see it and fork the chain.
       const floor = this.head ? Date.parse(this.head.observedAt) : -Infinity;
-      const observedAt = input.observedAt.getTime() < floor ? new Date(floor) : input.observedAt;
+      const clamped = input.observedAt.getTime() < floor;
+      const observedAt = clamped ? new Date(floor) : input.observedAt;
       const record = buildRecord({ ...input, observedAt, stream: this.stream, previous: this.head, storage: this.store.storage });
       const problems = validateRecord(record);
       if (problems.length > 0) throw new InvalidRecordError(this.stream, problems);
       await this.store.put(recordKey(this.stream, record.seq, record.observedAt), recordBytes(record));
+      if (clamped && !this.clamping) {
+        this.step = {
+          clockReading: input.observedAt.toISOString(),
+          previousObservedAt: this.head!.observedAt,
+          behindMs: floor - input.observedAt.getTime(),
+          seq: record.seq,
+        };
+      }
+      this.clamping = clamped;
       this.head = record;
       if (!writtenByAgent(record)) this.collected = record;
       return record;

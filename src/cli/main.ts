@@ -54,7 +54,14 @@ function program(plugins: AgentPlugins, run: RunAction): Command {
     .option('--to <time>', 'only records observed at or before this date or RFC 3339 time')
     .option('--trusted-key <pem>', 'public key that must have signed every checkpoint')
     .option('--since <checkpoint>', 'a checkpoint file kept from an earlier verification, which the store must extend')
+    .option(
+      '--tsa-certificates <pem>',
+      "the TSA's certificate chain: every checkpoint's RFC 3161 timestamp must verify with it (default: signing.tsa.certificates of --config)",
+    )
+    .option('--clock-tolerance <seconds>', "how far a checkpoint's timestamp, or a record's store time, may be from the time it states", '300')
     .option('--allow-empty', 'a store that holds no records is not a problem (otherwise verify exits 4)')
+    .option('--witness <url>', 'where the checkpoints were witnessed (file:, s3://, gs://, https://): the store must hold each unchanged and extend the newest')
+    .option('--require-signed', 'an agent whose records no checkpoint covers is a problem, even without --trusted-key')
     .option('--json', 'print the report as JSON')
     .action((opts: Parameters<typeof verify>[0]) => run((log) => verify(opts, log)));
 
@@ -127,9 +134,12 @@ function program(plugins: AgentPlugins, run: RunAction): Command {
 
   cmd
     .command('keygen')
-    .description('write a new ECDSA P-256 key pair: <out>.pem (private, mode 600) and <out>.pub.pem')
-    .requiredOption('--out <path>', 'file name without extension')
-    .option('--if-missing', 'do nothing if the private key already exists')
+    .description('write a new ECDSA P-256 key pair: <out>.pem (private, mode 600) and <out>.pub.pem; or, with --kms, the public key of a KMS key')
+    .option('--out <path>', 'file name without extension (with --kms: optional, writes only <out>.pub.pem)')
+    .option('--if-missing', 'do nothing if the private key (with --kms: the public key file) already exists')
+    .option('--kms <key>', 'an AWS KMS key ARN, alias or id, or a Cloud KMS key version (projects/…/cryptoKeyVersions/N): print its public key PEM')
+    .option('--region <region>', 'AWS region of the --kms key (default: from its ARN, else AWS_REGION)')
+    .option('--endpoint <url>', 'KMS endpoint for --kms (a VPC/private endpoint or a test server)')
     .action((opts: Parameters<typeof keygen>[0]) => run(() => keygen(opts)));
 
   cmd

@@ -1,11 +1,12 @@
-import { hostname } from 'node:os';
 import { prepareCollectors } from '../agent/collectors.js';
+import { recordConfigChange } from '../agent/config-change.js';
+import { agentInfo } from '../agent/what-ran.js';
+import { CheckpointWitness } from '../checkpoint/witness.js';
 import { writeCheckpoint } from '../checkpoint/write.js';
 import type { CollectorCatalog } from '../collector/registry.js';
 import { runCollectors } from '../collector/runner.js';
 import { configPathFrom, loadConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
-import { AGENT_VERSION } from '../package-root.js';
 import type { EvidenceRecord } from '../record/types.js';
 import { signerFromConfig } from '../signing/from-config.js';
 import { openStore } from '../store/open.js';
@@ -28,7 +29,10 @@ const FAILING: Record<'fail' | 'error', readonly string[]> = { fail: ['fail', 'e
 export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog, log: Logger): Promise<ExitCodeValue> {
   const config = await loadConfig(configPathFrom(opts.config));
   const instances = await prepareCollectors(config, catalog, opts.only, opts.allowDrills ? 'allowed' : 'from-config');
-  const signer = await signerFromConfig(config.signing, config.dir);
+  const signer = await signerFromConfig(config.signing, config.dir, process.env, (reason) => log.warn(reason));
+  // The inputs of every configured collector, not only those --only runs: what ran is the whole config.
+  const agent = await agentInfo(config, opts.only ? await prepareCollectors(config, catalog).catch(() => instances) : instances);
+  const witness = config.witness ? await CheckpointWitness.open(config.witness, config.dir, config.store.spool, log) : null;
   const store = await openStore(config.store, config.dir, { log, mode: 'write' });
   const rows: string[][] = [];
   const seen: EvidenceRecord['status'][] = [];
@@ -44,10 +48,16 @@ export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog,
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   let finished = 0;
+  const failures: string[] = [];
   try {
+    const changed = await recordConfigChange(store, config, agent, new Date()).catch((err: unknown) => {
+      failures.push(`the config-change record was not written: ${(err as Error).message}`);
+      return null;
+    });
+    if (changed) log.info({ stream: changed.stream, seq: changed.seq }, 'config change recorded');
     const outcomes = await runCollectors(instances, {
       store,
-      agent: { id: config.agent.id, version: AGENT_VERSION, host: hostname(), configSha256: config.sha256 },
+      agent,
       clock: { now: () => new Date() },
       log,
       configDir: config.dir,
@@ -69,7 +79,7 @@ export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog,
       const spooled = store.unreachable ? ' (so far only into the spool: the store is unreachable)' : '';
       process.stdout.write(`${seen.length} records written to ${store.url}${spooled}\n`);
     }
-    const failures = outcomes.filter((o) => o.storeFailure).map((o) => `${o.stream}: evidence not written: ${o.storeFailure}`);
+    failures.push(...outcomes.filter((o) => o.storeFailure).map((o) => `${o.stream}: evidence not written: ${o.storeFailure}`));
     if (signer) {
       const heads = new Map(outcomes.flatMap((o) => (o.head ? [[o.stream, o.head] as const] : [])));
       await writeCheckpoint(store, config.agent.id, signer, new Date(), heads).then(
@@ -78,6 +88,14 @@ export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog,
       );
     }
     await store.flush?.().catch((err: unknown) => failures.push(`sending the spool failed: ${(err as Error).message}`));
+    if (witness && !store.unreachable) {
+      const witnessed = await witness.push(store, config.agent.id);
+      if (witnessed.failure) {
+        failures.push(
+          `${witnessed.pending} checkpoints are not witnessed at ${witnessed.witness} (${witnessed.failure}); the evidence and checkpoints are in the store, and the next run sends them to the witness`,
+        );
+      }
+    }
     const pending = await store.pending?.();
     if (pending && pending.count > 0) {
       failures.push(
@@ -90,6 +108,7 @@ export async function snapshot(opts: SnapshotOptions, catalog: CollectorCatalog,
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    await witness?.close();
     await store.close();
   }
   if (opts.failOn && seen.some((s) => FAILING[opts.failOn!].includes(s))) return ExitCode.failOn;

@@ -1,6 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { openCheckpointBundle } from '../checkpoint/checkpoint.js';
+import { WITNESS_URL } from '../checkpoint/witness-settings.js';
+import { openWitnessReader, type WitnessReader } from '../checkpoint/witness-target.js';
 import { configPathFrom, loadConfig, type StoreSettings } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { parsePublicKey } from '../signing/keys.js';
@@ -8,6 +11,7 @@ import { isErrno } from '../store/errno.js';
 import { FileStore } from '../store/file-store.js';
 import { openStore } from '../store/open.js';
 import { type EvidenceStore, StoreError, StoreUnavailableError } from '../store/types.js';
+import type { TimestampCheck } from '../verify/checkpoint-time.js';
 import type { KeptCheckpoint } from '../verify/checkpoints.js';
 import { packageManifest, verifyPackage } from '../verify/package.js';
 import { type VerifyReport, verifyStore } from '../verify/verify.js';
@@ -23,8 +27,12 @@ export interface VerifyCliOptions {
   to?: string;
   trustedKey?: string;
   since?: string;
+  tsaCertificates?: string;
+  clockTolerance?: string;
   json?: boolean;
   allowEmpty?: boolean;
+  witness?: string;
+  requireSigned?: boolean;
 }
 
 function render(report: VerifyReport): string {
@@ -62,6 +70,20 @@ function render(report: VerifyReport): string {
   if (c.since) {
     const kept = `Since: checkpoint ${c.since.seq} of ${c.since.agent} (${c.since.source})`;
     lines.push(c.since.extended ? `${kept} is extended by the store.` : `${kept} is NOT extended by the store: see the problems.`);
+  }
+  if (c.timestamps)
+    lines.push(`Timestamps: ${c.timestamps.verified} of ${c.count} checkpoints carry an RFC 3161 timestamp that verifies with ${c.timestamps.source}.`);
+  const o = report.observedAt;
+  if (o) {
+    const against = o.source === 'file-mtime' ? "each file's mtime (weak evidence)" : "the store's own write time";
+    lines.push(`Times: ${o.checked} records' observedAt compared with ${against}; ${o.skewed} more than ${o.toleranceSeconds} s apart.`);
+    if (o.weak) for (const r of o.records.slice(0, 5)) lines.push(`  ${r.key}: observedAt ${r.observedAt}, mtime ${r.storedAt} (${r.skewSeconds} s)`);
+  }
+  if (c.witness) {
+    const agents = c.witness.agents.map(
+      (a) => `${a.agent} ${a.witnessed} (newest #${a.newestSeq ?? '-'}${a.unwitnessed ? `, ${a.unwitnessed} not yet witnessed` : ''})`,
+    );
+    lines.push(`Witness: ${c.witness.url}: ${agents.join('; ') || 'no agents'}.`);
   }
   for (const w of report.warnings) lines.push(`WARNING: ${w}`);
   if (report.ok && pkg) lines.push('OK: every file matches manifest.json, every record its hash, and every link between held records holds.');
@@ -112,10 +134,28 @@ export async function assertStoreExists(store: EvidenceStore, namedBy: string): 
   }
 }
 
-async function storeSettings(opts: VerifyCliOptions): Promise<{ settings: StoreSettings; baseDir: string }> {
+async function storeSettings(opts: VerifyCliOptions): Promise<{ settings: StoreSettings; baseDir: string; tsaCertificates?: string | undefined }> {
   if (opts.store) return { settings: { url: opts.store }, baseDir: process.cwd() };
   const config = await loadConfig(configPathFrom(opts.config));
-  return { settings: config.store, baseDir: config.dir };
+  const tsa = config.signing?.tsa;
+  return { settings: config.store, baseDir: config.dir, tsaCertificates: tsa ? resolve(config.dir, tsa.certificates) : undefined };
+}
+
+/** `--clock-tolerance` in milliseconds. */
+function clockTolerance(value: string | undefined): number {
+  const seconds = Number(value ?? '300');
+  if (!Number.isFinite(seconds) || seconds < 0) throw new CliError(`--clock-tolerance ${value}: give a number of seconds, 0 or more`, ExitCode.usage);
+  return seconds * 1000;
+}
+
+/** The TSA certificates checkpoints' timestamps must verify with: --tsa-certificates, else the config's signing.tsa. */
+async function timestampCheck(file: string | undefined, what: string, toleranceMs: number): Promise<TimestampCheck | undefined> {
+  if (!file) return undefined;
+  const { readTsaTrust } = await import('../signing/tsa-config.js');
+  const trust = await readTsaTrust(file, what).catch((err: unknown) => {
+    throw new CliError(`${(err as Error).message}; give the PEM file of the TSA's certificate and its CA certificates`, ExitCode.usage);
+  });
+  return { trust, toleranceMs };
 }
 
 /** Re-reads a store and reports every broken record or chain. */
@@ -131,26 +171,54 @@ export async function verify(opts: VerifyCliOptions, log: Logger): Promise<ExitC
       )
     : undefined;
   const since = await keptCheckpoint(opts.since, trustedKey);
-  const { settings, baseDir } = await storeSettings(opts);
+  const { settings, baseDir, tsaCertificates } = await storeSettings(opts);
+  const toleranceMs = clockTolerance(opts.clockTolerance);
+  const timestamps = opts.tsaCertificates
+    ? await timestampCheck(opts.tsaCertificates, '--tsa-certificates', toleranceMs)
+    : await timestampCheck(tsaCertificates, 'signing.tsa.certificates', toleranceMs);
   const store = await openStore(settings, baseDir, { log, mode: 'read' });
+  const witness = opts.witness ? await openWitness(opts.witness, log) : undefined;
   const progress = new Progress('verifying');
   try {
     await assertStoreExists(store, opts.store ? `--store ${opts.store}` : 'store.url in the config');
     // Only a folder the user names is taken for a package: a store named by its agent's config is always verified whole, so a
     // manifest.json planted in it cannot turn off the checks a package does not need (positions it does not hold).
     const manifest = opts.store ? await packageManifest(store) : null;
-    if (manifest && (from || to || since)) {
-      throw new CliError(`${store.url} is an evidence package (manifest.json), checked whole: --from, --to and --since apply to stores only`, ExitCode.usage);
+    if (manifest && (from || to || since || witness)) {
+      throw new CliError(
+        `${store.url} is an evidence package (manifest.json), checked whole: --from, --to, --since and --witness apply to stores only`,
+        ExitCode.usage,
+      );
     }
     const onProgress = (d: number, t: number) => progress.update(d, t);
     const report = manifest
       ? await verifyPackage(store, manifest, { trustedKey, onProgress })
-      : await verifyStore(store, { from, to, trustedKey, since, allowEmpty: opts.allowEmpty, onProgress });
+      : await verifyStore(store, {
+          from,
+          to,
+          trustedKey,
+          since,
+          allowEmpty: opts.allowEmpty,
+          onProgress,
+          timestamps,
+          observedAtToleranceMs: toleranceMs,
+          witness,
+          requireSigned: opts.requireSigned,
+        });
     progress.done();
     log.info({ records: report.records, problems: report.problems.length }, 'verify finished');
     process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
     return report.ok ? ExitCode.ok : ExitCode.verifyProblems;
   } finally {
+    await witness?.close();
     await store.close();
   }
+}
+
+/** The witness an auditor names; a URL that is none of the kinds it can be is a usage error. */
+async function openWitness(url: string, log: Logger): Promise<WitnessReader> {
+  if (!WITNESS_URL.test(url)) {
+    throw new CliError(`--witness ${url}: give file:<folder>, s3://bucket/prefix, gs://bucket/prefix or https://host/path`, ExitCode.usage);
+  }
+  return openWitnessReader({ url }, process.cwd(), log);
 }

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { type StreamWriter, StreamWriters } from '../chain/stream-writer.js';
+import { type ClockStep, type StreamWriter, StreamWriters } from '../chain/stream-writer.js';
 import { readJsonSchema } from '../json-schema.js';
 import { packagePath } from '../package-root.js';
 import type { AgentInfo, EvidenceRecord, RecordCadence, RecordDraft, RecordStatus } from '../record/types.js';
@@ -58,6 +58,8 @@ const MAX_MESSAGE = 2000;
 
 /** The subject kind of the agent's own records about a stream; a collector may not claim it. */
 export const AGENT_SUBJECT_KIND = 'collector';
+/** The subject kind of the agent's config-change records (stream `<agentId>/agent`); reserved as well. */
+export const CONFIG_CHANGE_KIND = 'agent-config';
 
 /** The schema of the agent's own records (a failed, skipped or missed run), published in evidence-schema/. */
 const AGENT_NOTICE_SCHEMA = storedSchema(readJsonSchema(packagePath('evidence-schema', 'v1', 'agent-notice.schema.json')));
@@ -99,6 +101,24 @@ function failureDraft(instance: CollectorInstance, err: Error, written: number):
 }
 
 /**
+ * The notice that the clock stepped back: records are still stamped no earlier than their predecessor (so the chain
+ * stays in order), and this says by how much and from which record on, so the held-back times are not taken at face value.
+ */
+function clockStepDraft(instance: CollectorInstance, step: ClockStep): RecordDraft {
+  const seconds = (step.behindMs / 1000).toFixed(3);
+  const message =
+    `The clock read ${step.clockReading}, ${seconds} s before the previous record of this stream (${step.previousObservedAt}); ` +
+    `record ${step.seq}, and records after it until the clock catches up, are stamped ${step.previousObservedAt} instead.`;
+  return {
+    subject: { kind: AGENT_SUBJECT_KIND, id: instance.id },
+    status: 'info',
+    summary: `The clock stepped back by ${seconds} s; records of ${instance.id} from seq ${step.seq} carry the previous record's time.`,
+    findings: [{ code: 'clock-stepped-back', severity: 'medium', message }],
+    data: { notice: 'clock-stepped-back', ...step },
+  };
+}
+
+/**
  * Completes a draft with the collector's identity, the schema its data was
  * written under, the agent and the time, at the next position of its stream.
  * The schema is stored before the first record that names it.
@@ -130,9 +150,10 @@ async function appendDraft(
 
 /** A draft the collector yields, checked against its declaration before it is written. */
 function collectedDraft(_instance: CollectorInstance, draft: RecordDraft<unknown>): RecordDraft<unknown> {
-  if (draft.subject?.kind === AGENT_SUBJECT_KIND) {
+  const kind = draft.subject?.kind;
+  if (kind === AGENT_SUBJECT_KIND || kind === CONFIG_CHANGE_KIND) {
     throw new ReservedSubjectError(
-      `it yielded a record with subject kind "${AGENT_SUBJECT_KIND}", which is reserved for the agent's own records; use a kind that names what the evidence is about`,
+      `it yielded a record with subject kind "${kind}", which is reserved for the agent's own records; use a kind that names what the evidence is about`,
     );
   }
   return draft;
@@ -170,12 +191,14 @@ async function runOne(instance: CollectorInstance, env: RunEnvironment): Promise
     once: true,
   });
 
-  const write = async (draft: RecordDraft<unknown>, schema: StoredSchema, controls?: readonly string[]) => {
+  const write = async (draft: RecordDraft<unknown>, schema: StoredSchema, controls?: readonly string[]): Promise<void> => {
     const record = await appendDraft(writer, instance, draft, schema, env, controls);
     outcome.written++;
     outcome.statuses[record.status]++;
     outcome.head = { seq: record.seq, hash: record.hash };
     env.onRecord?.(record);
+    const step = writer.takeClockStep();
+    if (step) await write(clockStepDraft(instance, step), AGENT_NOTICE_SCHEMA, instance.controls);
   };
 
   const ctx: CollectorContext = {
@@ -226,6 +249,8 @@ export async function writeNotice(instance: CollectorInstance, draft: RecordDraf
   const writer = await (env.writers ?? new StreamWriters(env.store)).get(`${env.agent.id}/${instance.id}`);
   const record = await appendDraft(writer, instance, draft, AGENT_NOTICE_SCHEMA, env);
   env.onRecord?.(record);
+  const step = writer.takeClockStep();
+  if (step) env.onRecord?.(await appendDraft(writer, instance, clockStepDraft(instance, step), AGENT_NOTICE_SCHEMA, env));
   return record;
 }
 

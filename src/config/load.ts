@@ -4,12 +4,16 @@ import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import cron from 'node-cron';
 import { type Alias, type Document, LineCounter, parseDocument, visit } from 'yaml';
+import type { WitnessSettings } from '../checkpoint/witness-settings.js';
+import type { JsonValue } from '../json.js';
 import { createAjv, type PathSegment, schemaProblems } from '../json-schema.js';
+import { canonicalize } from '../record/canonical-json.js';
 import type { SigningSettings } from '../signing/settings.js';
 import { fileStoreRoot } from '../store/file-store.js';
 import type { StoreSettings } from '../store/settings.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { interpolateEnv } from './interpolate.js';
+import { redactedConfig } from './redact.js';
 import { type CollectorEntry, configSchema, type RawConfig } from './schema.js';
 import { lineOf } from './yaml-locator.js';
 
@@ -19,6 +23,8 @@ export const DEFAULT_CONFIG_FILE = 'evidence-agent.yaml';
 export const DEFAULT_TIMEOUT_SECONDS = 300;
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_LISTEN = '127.0.0.1:9464';
+/** The collector id, and so the stream `<agentId>/agent`, of the agent's own records about itself (config changes). */
+export const AGENT_STREAM_ID = 'agent';
 
 export interface AgentConfig {
   file: string;
@@ -28,6 +34,12 @@ export interface AgentConfig {
   agent: { id: string };
   store: StoreSettings;
   signing: SigningSettings | null;
+  /** Where each signed checkpoint is also pushed, a location the auditor controls. */
+  witness: WitnessSettings | null;
+  /** The config as run, after `${ENV}` substitution, with secret values redacted (see redactedConfig): stored as evidence on a change. */
+  resolved: JsonValue;
+  /** SHA-256 (hex) of the RFC 8785 form of `resolved`. */
+  resolvedSha256: string;
   server: { listen: string };
   runner: { concurrency: number };
   collectors: CollectorEntry[];
@@ -120,7 +132,8 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
   }
   const locate = (p: readonly PathSegment[]) => lineOf(doc, counter, p);
   const problems: ConfigProblem[] = [];
-  const value = interpolateEnv(toPlainValues(doc, counter, file), env, problems);
+  const plain = toPlainValues(doc, counter, file);
+  const value = interpolateEnv(plain, env, problems);
   if (!validateConfig(value)) problems.push(...schemaProblems(validateConfig.errors));
   if (problems.length === 0) {
     const seen = new Map<string, number>();
@@ -129,6 +142,11 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
       if (first !== undefined)
         problems.push({ path: ['collectors', i, 'id'], message: `"${c.id}" is already the id of collectors[${first}]; ids must be unique` });
       seen.set(c.id, i);
+      if (c.id === AGENT_STREAM_ID)
+        problems.push({
+          path: ['collectors', i, 'id'],
+          message: `"${AGENT_STREAM_ID}" is reserved: the stream <agent.id>/${AGENT_STREAM_ID} holds the agent's own config-change records; choose another id`,
+        });
       if (c.schedule !== undefined && c.cadence !== undefined)
         problems.push({
           path: ['collectors', i, 'cadence'],
@@ -157,6 +175,7 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
     );
 
   const raw = value as RawConfig;
+  const resolved = redactedConfig(plain as JsonValue);
   return {
     file,
     dir: dirname(file),
@@ -164,6 +183,9 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
     agent: { id: raw.agent?.id ?? defaultAgentId() },
     store: raw.store ?? { url: 'file:./evidence' },
     signing: raw.signing ?? null,
+    witness: raw.witness ?? null,
+    resolved,
+    resolvedSha256: createHash('sha256').update(canonicalize(resolved), 'utf8').digest('hex'),
     server: { listen: raw.server?.listen ?? DEFAULT_LISTEN },
     runner: { concurrency: raw.runner?.concurrency ?? DEFAULT_CONCURRENCY },
     collectors: raw.collectors,

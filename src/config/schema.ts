@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { WitnessSettings } from '../checkpoint/witness-settings.js';
 import { CADENCE_EVERY } from '../record/types.js';
 import { SigningSettings } from '../signing/settings.js';
 import { StoreSettings } from '../store/settings.js';
@@ -50,6 +51,7 @@ export const configSchema = Type.Object(
     ),
     store: Type.Optional(StoreSettings),
     signing: Type.Optional(SigningSettings),
+    witness: Type.Optional(WitnessSettings),
     server: Type.Optional(
       Type.Object(
         {

@@ -1,14 +1,16 @@
-import { hostname } from 'node:os';
 import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import { prepareCollectors } from '../agent/collectors.js';
+import { recordConfigChange } from '../agent/config-change.js';
+import { agentInfo, effectiveSha256 } from '../agent/what-ran.js';
 import { StreamWriters } from '../chain/stream-writer.js';
+import { CheckpointWitness, type WitnessOutcome } from '../checkpoint/witness.js';
 import { writeCheckpoint } from '../checkpoint/write.js';
 import type { Clock } from '../collector/contract.js';
 import type { CollectorCatalog } from '../collector/registry.js';
 import { type CollectorInstance, type RunEnvironment, runCollectors, writeNotice } from '../collector/runner.js';
 import { type AgentConfig, type CollectorEntry, loadConfig } from '../config/load.js';
-import { AGENT_VERSION } from '../package-root.js';
+import type { AgentInfo } from '../record/types.js';
 import { signerFromConfig } from '../signing/from-config.js';
 import type { BundleSigner } from '../signing/sign.js';
 import { openStore } from '../store/open.js';
@@ -66,6 +68,13 @@ export class Daemon {
   private store!: EvidenceStore;
   private writers!: StreamWriters;
   private signer: BundleSigner | null = null;
+  private witness: CheckpointWitness | null = null;
+  /** The newest push to the witness: what /readyz and the metrics say about it. */
+  private witnessed: WitnessOutcome | null = null;
+  private agent!: AgentInfo;
+  /** The effective config the store's newest config-change record states, once this process knows it. */
+  private recordedEffective: string | null = null;
+  private whatRanChecks: Promise<unknown> = Promise.resolve();
   private tasks: ScheduledTask[] = [];
   private lifecycles: CollectorLifecycles | undefined;
   private readonly running = new Map<string, Promise<void>>();
@@ -88,6 +97,9 @@ export class Daemon {
       {
         // Not ready while the store cannot be reached, though runs go on into the spool.
         ready: () => this.started && !this.stopping && !this.store?.unreachable,
+        // Not a reason to be unready (collection goes on, and the checkpoints wait in the store), but said.
+        notes: () =>
+          this.witnessed?.failure ? [`witness ${this.witnessed.witness}: ${this.witnessed.pending} checkpoints pending (${this.witnessed.failure})`] : [],
         metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
       },
       this.log,
@@ -98,7 +110,7 @@ export class Daemon {
     const { config } = this.loaded;
     return {
       store: this.store,
-      agent: { id: config.agent.id, version: AGENT_VERSION, host: hostname(), configSha256: config.sha256 },
+      agent: this.agent,
       clock: this.clock,
       log: this.log,
       configDir: config.dir,
@@ -111,10 +123,12 @@ export class Daemon {
   async start(): Promise<{ host: string; port: number }> {
     this.loaded = await loadForDaemon(this.options.configPath, this.options.catalog);
     const { config } = this.loaded;
-    this.signer = await signerFromConfig(config.signing, config.dir);
+    this.signer = await signerFromConfig(config.signing, config.dir, process.env, (reason) => this.log.warn(reason));
     const address = await this.server.listen(config.server.listen);
     this.store = await openStore(config.store, config.dir, { log: this.log, mode: 'write' });
     this.writers = new StreamWriters(this.store);
+    if (config.witness) this.witness = await CheckpointWitness.open(config.witness, config.dir, config.store.spool, this.log);
+    await this.checkWhatRan();
     await this.recordMissedRuns();
     this.lifecycles = await CollectorLifecycles.start(this.loaded.instances, this.server, this.environment());
     await this.replaceTasks(this.loaded.scheduled);
@@ -234,8 +248,39 @@ export class Daemon {
     void this.store.flush?.().catch((err: unknown) => this.log.error({ err }, 'spool not flushed; the evidence stays in it for the next try'));
   }
 
-  private async run({ instance }: Scheduled, env: RunEnvironment): Promise<void> {
+  /**
+   * What runs now: the config and the input files it points to, hashed again before every run (a ledger or a key
+   * can change between reloads), with a config-change record in `<agentId>/agent` when that differs from the
+   * newest one there. One check at a time, so two runs starting together write one record.
+   */
+  private checkWhatRan(): Promise<AgentInfo> {
+    const done = this.whatRanChecks.then(async () => {
+      const agent = await agentInfo(this.loaded.config, this.loaded.instances);
+      this.agent = agent;
+      const effective = effectiveSha256(agent);
+      if (effective === this.recordedEffective) return agent;
+      try {
+        const record = await recordConfigChange(this.store, this.loaded.config, agent, this.clock.now(), this.writers);
+        if (record) this.log.info({ stream: record.stream, seq: record.seq }, 'config change recorded');
+        this.recordedEffective = effective;
+      } catch (err) {
+        this.log.error({ err }, 'the config-change record was not written; tried again before the next run');
+      }
+      return agent;
+    });
+    this.whatRanChecks = done.catch(() => undefined);
+    return done;
+  }
+
+  private async pushToWitness(agentId: string): Promise<void> {
+    if (!this.witness || this.store.unreachable) return;
+    this.witnessed = await this.witness.push(this.store, agentId);
+    this.metrics.witnessPending.set(this.witnessed.pending);
+  }
+
+  private async run({ instance }: Scheduled, runEnv: RunEnvironment): Promise<void> {
     const end = this.metrics.duration.startTimer({ collector: instance.id });
+    const env = { ...runEnv, agent: await this.checkWhatRan() };
     const [outcome] = await runCollectors([instance], env);
     end();
     const status = outcome!.storeFailure ? 'store-failure' : outcome!.statuses.error > 0 ? 'error' : 'ok';
@@ -248,7 +293,9 @@ export class Daemon {
       // One checkpoint at a time: each links to the one before.
       this.checkpoints = this.checkpoints
         .then(() => writeCheckpoint(this.store, env.agent.id, signer, this.clock.now(), heads))
-        .catch((err: unknown) => this.log.error({ err }, 'checkpoint not written'));
+        .catch((err: unknown) => this.log.error({ err }, 'checkpoint not written'))
+        // Also after a checkpoint that failed: what an earlier run left pending is sent.
+        .then(() => this.pushToWitness(env.agent.id));
       await this.checkpoints;
     }
   }
@@ -278,7 +325,7 @@ export class Daemon {
       this.log.warn('store settings changed: restart the daemon to use the new store; keeping the current one');
       next.config.store = this.loaded.config.store;
     }
-    const signer = await signerFromConfig(next.config.signing, next.config.dir).catch((err: unknown) => {
+    const signer = await signerFromConfig(next.config.signing, next.config.dir, process.env, (reason) => this.log.warn(reason)).catch((err: unknown) => {
       this.log.error({ err }, 'signing key not loaded; keeping the previous signer');
       return this.signer;
     });
@@ -293,6 +340,12 @@ export class Daemon {
       this.log.error({ err }, 'new schedule did not start; keeping the running one');
       return false;
     }
+    if (JSON.stringify(next.config.witness) !== JSON.stringify(previous.loaded.config.witness)) {
+      await this.witness?.close();
+      this.witness = next.config.witness ? await CheckpointWitness.open(next.config.witness, next.config.dir, next.config.store.spool, this.log) : null;
+      this.witnessed = null;
+    }
+    await this.checkWhatRan();
     // The old instances let go of what they held (routes, receivers) before the new ones take it.
     await this.lifecycles?.close(RELOAD_CLOSE_MS);
     this.lifecycles = await CollectorLifecycles.start(next.instances, this.server, this.environment());
@@ -320,6 +373,7 @@ export class Daemon {
     await this.checkpoints;
     await this.store?.flush?.().catch((err: unknown) => this.log.error({ err }, 'spool not flushed'));
     await this.server.close();
+    await this.witness?.close();
     await this.store?.close();
   }
 }

@@ -4,6 +4,8 @@ import type { RouteHandler, RouteRegistry } from '../collector/contract.js';
 
 export interface HealthSource {
   ready(): boolean;
+  /** Lines /readyz adds under its verdict: conditions worth seeing that do not make the daemon unready. */
+  notes?(): string[];
   metrics(): Promise<{ contentType: string; body: string }>;
 }
 
@@ -62,7 +64,8 @@ export class DaemonServer {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (req.method === 'GET' && path === '/readyz') {
       const ready = this.health.ready();
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
+      const notes = (this.health.notes?.() ?? []).map((n) => `${n}\n`).join('');
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(`${ready ? 'ready' : 'not ready'}\n${notes}`);
     } else if (req.method === 'GET' && path === '/metrics') {
       const { contentType, body } = await this.health.metrics();
       res.writeHead(200, { 'content-type': contentType }).end(body);

@@ -29,6 +29,12 @@ export class DaemonMetrics {
     registers: [this.registry],
   });
 
+  readonly witnessPending = new Gauge({
+    name: 'evidence_agent_witness_pending_checkpoints',
+    help: 'Signed checkpoints in the store that the witness has not taken yet (sent again after every run).',
+    registers: [this.registry],
+  });
+
   constructor(pendingInSpool: () => Promise<number>) {
     new Gauge({
       name: 'evidence_agent_spool_records',

@@ -31,11 +31,37 @@ export interface Attachment {
   key: string;
 }
 
+/** A file the config points to (a ledger, a public key, a collector module), and the SHA-256 of its bytes when the run began. */
+export interface InputFile {
+  /** Where the config names it: `collectors[2].options.ledger`, `collectors[0].use`. */
+  at: string;
+  /** The path as the config writes it (relative to the config's folder unless absolute). */
+  path: string;
+  /** Lowercase hex; null when the file could not be read (the collector reports why). */
+  sha256: string | null;
+}
+
+/** Which build of the agent ran: the package version is `version`; these say which bytes it was. */
+export interface BuildIdentity {
+  /** The git commit, when run from a checkout (or as stated by the image it was built into). */
+  commit?: string;
+  /** The npm integrity (`sha512-…`) of the installed package, from the lockfile that installed it. */
+  integrity?: string;
+  /** The container image digest (`sha256:…`), as the image's deployment states it in EVIDENCE_AGENT_IMAGE_DIGEST. */
+  image?: string;
+}
+
 export interface AgentInfo {
   id: string;
   version: string;
   host: string;
+  /** SHA-256 of the config file's bytes. */
   configSha256: string;
+  /** SHA-256 of the resolved config (after `${ENV}` substitution, secrets redacted) as RFC 8785 JSON; absent in records written before. */
+  resolvedConfigSha256?: string;
+  /** Every input file the config points to; absent in records written before. */
+  inputs?: InputFile[];
+  build?: BuildIdentity;
 }
 
 /** The collector that wrote a record, and the schema its `data` was written under. */

@@ -4,8 +4,23 @@ import { parsePrivateKey, SigningKeyError } from './keys.js';
 import type { SigningSettings } from './settings.js';
 import type { BundleSigner } from './sign.js';
 
-/** The checkpoint signer a config asks for, or null when signing is not configured. */
-export async function signerFromConfig(signing: SigningSettings | null, configDir: string, env: NodeJS.ProcessEnv = process.env): Promise<BundleSigner | null> {
+/** The checkpoint signer a config asks for, or null when signing is not configured; with `signing.tsa`, it timestamps too. */
+export async function signerFromConfig(
+  signing: SigningSettings | null,
+  configDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  onTimestampMissing: (reason: string) => void = (reason) => process.emitWarning(reason, 'TimestampWarning'),
+): Promise<BundleSigner | null> {
+  const signer = await keySigner(signing, configDir, env);
+  if (!signer || !signing?.tsa) return signer;
+  const { tsaFromConfig } = await import('./tsa-config.js');
+  const { timestampingSigner } = await import('./timestamp-authority.js');
+  return timestampingSigner(signer, await tsaFromConfig(signing.tsa, configDir), (reason) =>
+    onTimestampMissing(`the checkpoint is written without a trusted timestamp: ${reason}`),
+  );
+}
+
+async function keySigner(signing: SigningSettings | null, configDir: string, env: NodeJS.ProcessEnv): Promise<BundleSigner | null> {
   if (!signing) return null;
   // The sigstore libraries are loaded only when a config signs.
   const { keyBundleSigner, keylessBundleSigner } = await import('./sign.js');
@@ -20,6 +35,10 @@ export async function signerFromConfig(signing: SigningSettings | null, configDi
     const pem = env[signing.keyEnv];
     if (!pem) throw new SigningKeyError(`signing.keyEnv: environment variable ${signing.keyEnv} is not set`);
     return keyBundleSigner(parsePrivateKey(pem, `signing.keyEnv (${signing.keyEnv})`));
+  }
+  if (signing.kms || signing.gcpKms) {
+    const { kmsKeySigner } = await import('./kms/open.js');
+    return keyBundleSigner(await kmsKeySigner(signing.kms ? { kms: signing.kms } : { gcpKms: signing.gcpKms! }));
   }
   const keyless = signing.keyless!;
   return keylessBundleSigner({

@@ -1,7 +1,8 @@
-import { sign as cryptoSign, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { bundleToJSON, type SerializedBundle } from '@sigstore/bundle';
 import { DSSEBundleBuilder, FulcioSigner, RekorWitness, type Signer } from '@sigstore/sign';
-import { ecdsaHash, keyHint, publicKeyPem } from './keys.js';
+import { asKeySigner, type KeySigner } from './key-signer.js';
+import { keyHint, publicKeyPem } from './keys.js';
 
 /** Signs a payload as a DSSE envelope inside a Sigstore bundle. */
 export interface BundleSigner {
@@ -18,13 +19,16 @@ function fromSigner(signer: Signer, identity: string, witnesses: ConstructorPara
   };
 }
 
-/** A key-based signer: no certificate and no transparency log, verified against the public key alone. */
-export function keyBundleSigner(privateKey: KeyObject): BundleSigner {
-  const hash = ecdsaHash(privateKey, 'signing key');
-  const hint = keyHint(privateKey);
-  const publicKey = publicKeyPem(privateKey);
+/**
+ * A key-based signer: no certificate and no transparency log, verified against the public key alone.
+ * The key is a private key here, or one held by a KMS (see kms/).
+ */
+export function keyBundleSigner(key: KeyObject | KeySigner): BundleSigner {
+  const keySigner = asKeySigner(key);
+  const hint = keyHint(keySigner.publicKey);
+  const publicKey = publicKeyPem(keySigner.publicKey);
   const signer: Signer = {
-    sign: async (data) => ({ signature: cryptoSign(hash, data, privateKey), key: { $case: 'publicKey', publicKey, hint } }),
+    sign: async (data) => ({ signature: await keySigner.sign(data), key: { $case: 'publicKey', publicKey, hint } }),
   };
   return fromSigner(signer, `key:${hint}`, []);
 }

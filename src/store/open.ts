@@ -23,7 +23,7 @@ export interface OpenOptions {
 type Fixes = { versioning: string; objectLock: string; defaultRetention: string };
 
 /** Imports a cloud backend only when a URL needs it, so a file store never loads a cloud SDK. */
-async function backendFor(settings: StoreSettings): Promise<{ backend: ObjectBackend; fixes: Fixes }> {
+export async function backendFor(settings: Pick<StoreSettings, 'url' | 's3' | 'gcs'>): Promise<{ backend: ObjectBackend; fixes: Fixes }> {
   if (settings.url.startsWith('s3://')) {
     const { S3Backend, S3_FIXES } = await import('./s3/s3-backend.js');
     return { backend: new S3Backend(settings.url, settings.s3), fixes: S3_FIXES };

@@ -8,10 +8,13 @@ import {
   parseCheckpointKey,
   type StreamHead,
 } from '../checkpoint/checkpoint.js';
+import type { WitnessReader } from '../checkpoint/witness-target.js';
 import type { EvidenceStore, ObjectVersion } from '../store/types.js';
 import type { RecordFacts } from './check-record.js';
+import { type CheckedTime, checkMissingTimestamps, checkTimestamp, type TimestampCheck } from './checkpoint-time.js';
 import { checkLock } from './object-audit.js';
 import type { ProblemKind, VerifyProblem } from './problems.js';
+import { checkWitness, type WitnessSummary } from './witness.js';
 
 /** Records of a stream after its agent's newest checkpoint: written after it (a crash before the next one, or a run still going). */
 export interface UnanchoredTail {
@@ -29,6 +32,10 @@ export interface CheckpointSummary {
   unanchored: UnanchoredTail[];
   /** The checkpoint given with `verify --since`, and whether the store extends it. */
   since: { source: string; agent: string; seq: number; extended: boolean } | null;
+  /** With `verify --witness`: what the witness holds of each agent. */
+  witness?: WitnessSummary;
+  /** With TSA certificates: how many checkpoints carry an RFC 3161 timestamp that verifies. */
+  timestamps?: { source: string; verified: number; toleranceSeconds: number };
 }
 
 /** A checkpoint the auditor kept from an earlier verification (`verify --since`); `source` names where it came from. */
@@ -44,10 +51,18 @@ export interface CheckpointOptions {
   /** The end of a `verify --to` window: records after it were not read. */
   to?: Date | undefined;
   since?: KeptCheckpoint | undefined;
+  /** Checkpoints witnessed outside the store, which it must hold unchanged and extend (`verify --witness`). */
+  witness?: WitnessReader | undefined;
+  /** An agent with records and no checkpoint is a problem even without a trusted key (`verify --require-signed`). */
+  requireSigned?: boolean | undefined;
+  /** TSA certificates every checkpoint's timestamp must verify with (`verify --tsa-certificates`). */
+  timestamps?: TimestampCheck | undefined;
 }
 
 export interface Loaded extends OpenedCheckpoint {
   key: string;
+  /** Checked only with TSA certificates. */
+  time?: CheckedTime;
 }
 
 /**
@@ -66,7 +81,9 @@ export async function load(store: EvidenceStore, key: string, options: Checkpoin
   await checkLock(store, key, version, problems);
   const bytes = await store.get(key, version?.versionId);
   try {
-    return { key, ...(await openCheckpointBundle(bytes ?? new Uint8Array(), options.trustedKey)) };
+    const opened: Loaded = { key, ...(await openCheckpointBundle(bytes ?? new Uint8Array(), options.trustedKey)) };
+    if (options.timestamps && bytes) opened.time = checkTimestamp(bytes, key, opened.checkpoint.createdAt, options.timestamps, problems);
+    return opened;
   } catch (err) {
     problems.push({ kind: err instanceof CheckpointSignatureError ? 'checkpoint-signature' : 'checkpoint-invalid', key, message: (err as Error).message });
     return null;
@@ -249,6 +266,7 @@ export async function verifyCheckpoints(
       before = loaded;
     }
     loadedByAgent.set(agent, good);
+    if (options.timestamps) checkMissingTimestamps(agent, good as { key: string; time: CheckedTime }[], problems, warnings);
   }
 
   const unanchored: UnanchoredTail[] = [];
@@ -269,16 +287,46 @@ export async function verifyCheckpoints(
       `agent ${agent} has ${records} records in ${agentStreams.length} stream${agentStreams.length === 1 ? '' : 's'} ` +
       `(${agentStreams.map(([s]) => s).join(', ')}) and no checkpoint${keysByAgent.has(agent) ? ' that reads and verifies' : ''}: ` +
       'nothing vouches for them, so they could have been written, rewritten or cut back by anyone with write access';
-    if (trustedKey) problems.push({ kind: 'checkpoint-missing', key: `${CHECKPOINTS_PREFIX}${agent}/`, message });
+    if (trustedKey || options.requireSigned) problems.push({ kind: 'checkpoint-missing', key: `${CHECKPOINTS_PREFIX}${agent}/`, message });
     else if (keysByAgent.size > 0) warnings.push(message);
   }
   const since = options.since;
   const extended = since ? checkSince(since, loadedByAgent, streams, to, problems) : false;
+  const witness = options.witness
+    ? await checkWitness(
+        {
+          witness: options.witness,
+          store,
+          loadedByAgent,
+          keysByAgent,
+          streams,
+          trustedKey,
+          versionOf: options.versionOf,
+          checkHeads: (witnessed, source, found) => {
+            const afterWindow = to !== undefined && Date.parse(witnessed.checkpoint.createdAt) > to.getTime();
+            for (const [stream, head] of Object.entries(witnessed.checkpoint.heads))
+              checkHead('witness-rollback', stream, head, streams.get(stream), source, afterWindow, found);
+          },
+        },
+        problems,
+        warnings,
+      )
+    : undefined;
   return {
+    ...(witness ? { witness } : {}),
     count,
     lastCreatedAt,
     signatures: keysByAgent.size === 0 ? 'none' : trustedKey ? 'verified' : 'not-checked',
     unanchored,
     since: since ? { source: since.source, agent: since.checkpoint.agent, seq: since.checkpoint.seq, extended } : null,
+    ...(options.timestamps
+      ? {
+          timestamps: {
+            source: options.timestamps.trust.source,
+            verified: [...loadedByAgent.values()].flat().filter((l) => l.time instanceof Date).length,
+            toleranceSeconds: options.timestamps.toleranceMs / 1000,
+          },
+        }
+      : {}),
   };
 }

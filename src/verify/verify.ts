@@ -1,17 +1,20 @@
 import type { KeyObject } from 'node:crypto';
 import { CHECKPOINTS_PREFIX } from '../checkpoint/checkpoint.js';
+import type { WitnessReader } from '../checkpoint/witness-target.js';
 import { mapLimit } from '../pool.js';
 import type { RecordStatus } from '../record/types.js';
 import { BLOBS_PREFIX, RECORDS_PREFIX } from '../store/layout.js';
 import type { EvidenceStore } from '../store/types.js';
 import { checkChain } from './check-chain.js';
 import { checkAttachment, checkRecord, type RecordFacts } from './check-record.js';
+import type { TimestampCheck } from './checkpoint-time.js';
 import { type CheckpointSummary, type KeptCheckpoint, verifyCheckpoints } from './checkpoints.js';
 import { type RecordEntry as Entry, takeInventory } from './inventory.js';
 import { checkLock, indexVersions, oldestVersion, type VersionIndex } from './object-audit.js';
 import type { PackageSummary } from './package-manifest.js';
 import { PayloadSchemas } from './payload-schemas.js';
 import type { VerifyProblem } from './problems.js';
+import { ObservedAtCheck, type ObservedAtSummary } from './store-time.js';
 
 export interface VerifyOptions {
   /** Only records observed at or after this time (their predecessor is still read to check the link). */
@@ -25,6 +28,14 @@ export interface VerifyOptions {
   allowEmpty?: boolean | undefined;
   /** A checkpoint kept from an earlier verification, which the store must extend (`verify --since`). */
   since?: KeptCheckpoint | undefined;
+  /** Checkpoints witnessed outside the store, which it must hold unchanged and extend (`verify --witness`). */
+  witness?: WitnessReader | undefined;
+  /** Every agent with records must have a checkpoint (`verify --require-signed`). */
+  requireSigned?: boolean | undefined;
+  /** TSA certificates every checkpoint's RFC 3161 timestamp must verify with. */
+  timestamps?: TimestampCheck | undefined;
+  /** How far a record's observedAt may be from the store's own time for its object (default 5 minutes). */
+  observedAtToleranceMs?: number | undefined;
 }
 
 export interface StreamSummary {
@@ -48,6 +59,8 @@ export interface VerifyReport {
   problems: VerifyProblem[];
   /** Not failures, but worth an auditor's attention (unsigned store, records not yet checkpointed). */
   warnings: string[];
+  /** Each record's observedAt against the store's own time for it; absent for a store that gives no times. */
+  observedAt?: ObservedAtSummary;
   /** Set when the folder verified is an evidence package (src/verify/package.ts) rather than a store. */
   package?: PackageSummary;
   ok: boolean;
@@ -121,10 +134,12 @@ export async function verifyStore(source: EvidenceStore, options: VerifyOptions 
   const payloads = new PayloadSchemas(store, (key) => oldestVersion(versions, key));
   const concurrency = options.concurrency ?? 32;
   let done = 0;
+  const observed = new ObservedAtCheck(source, options.observedAtToleranceMs ?? 300_000);
   const facts = await mapLimit(all, concurrency, async (entry) => {
     const version = oldestVersion(versions, entry.key);
     const f = await checkRecord(store, entry.key, entry, problems, payloads, version?.versionId);
     await checkLock(store, entry.key, version, problems);
+    await observed.check(entry.key, entry.stream, entry.seq, f.observedAt, version);
     options.onProgress?.(++done, all.length);
     return f;
   });
@@ -161,7 +176,11 @@ export async function verifyStore(source: EvidenceStore, options: VerifyOptions 
     versionOf: (key) => oldestVersion(versions, key),
     to: options.to,
     since: options.since,
+    timestamps: options.timestamps,
+    witness: options.witness,
+    requireSigned: options.requireSigned,
   });
+  const observedAt = observed.finish(warnings);
 
   return {
     store: store.url,
@@ -173,6 +192,7 @@ export async function verifyStore(source: EvidenceStore, options: VerifyOptions 
     checkpoints,
     problems,
     warnings,
+    ...(observedAt ? { observedAt } : {}),
     ok: problems.length === 0,
   };
 }

@@ -72,7 +72,7 @@ from datetime import date, datetime, timedelta, timezone
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOTICE_SCHEMA_FILE = os.path.join(HERE, "..", "..", "evidence-schema", "v1", "agent-notice.schema.json")
 # evidence-schema/README.md, "Which schema is named": version 1 of the agent-notice schema is stored under this name.
-NOTICE_SCHEMA_REF = "sha256:e0f7e7257cbf7528e01e0f7cf29b1213109314866d3d81f2c99274e87871207a"
+NOTICE_SCHEMA_REF = "sha256:ff17ca4ff94ee8ca5ea1dc558d5678b4943b392947d7c5fa68911ed248f4d9aa"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 EVERY = ("hourly", "daily", "weekly", "monthly", "quarterly", "annually")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

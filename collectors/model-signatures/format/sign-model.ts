@@ -1,14 +1,16 @@
-import { createHash, type KeyObject, sign } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { ecdsaHash, keyHint } from '../../../src/signing/keys.js';
+import { asKeySigner, type KeySigner } from '../../../src/signing/key-signer.js';
+import { keyHint } from '../../../src/signing/keys.js';
 import { hashModelFiles } from '../observe/hash-model.js';
 import { listModelFiles, relativeName } from '../observe/model-files.js';
 import { preAuthEncoding } from './dsse.js';
 import { BUNDLE_V03, DEFAULT_IGNORES, IN_TOTO_PAYLOAD_TYPE, PREDICATE_V1, type Serialization, STATEMENT_V1 } from './statement.js';
 
 export interface SignOptions {
-  privateKey: KeyObject;
+  /** A private key, or a signer whose key stays in a KMS. */
+  key: KeyObject | KeySigner;
   /** Subject name; default: the folder's name, as the OpenSSF tool does. */
   name?: string | undefined;
   ignorePaths?: string[] | undefined;
@@ -53,10 +55,11 @@ export async function signModel(folder: string, options: SignOptions): Promise<{
     },
   };
   const payload = Buffer.from(pythonJson(statement), 'utf8');
-  const signature = sign(ecdsaHash(options.privateKey, 'signing key'), preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload), options.privateKey);
+  const signer = asKeySigner(options.key);
+  const signature = await signer.sign(preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload));
   const bundle = {
     mediaType: BUNDLE_V03,
-    verificationMaterial: { publicKey: { hint: keyHint(options.privateKey) }, tlogEntries: [] },
+    verificationMaterial: { publicKey: { hint: keyHint(signer.publicKey) }, tlogEntries: [] },
     dsseEnvelope: { payload: payload.toString('base64'), payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{ sig: signature.toString('base64'), keyid: '' }] },
   };
   await writeFile(signaturePath, JSON.stringify(bundle));

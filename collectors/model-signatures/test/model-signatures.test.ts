@@ -33,7 +33,7 @@ async function signedModel(): Promise<Fixture> {
   const keys = generateP256();
   await writeFile(join(dir, 'release.pem'), keys.privatePem);
   await writeFile(join(dir, 'release.pub'), keys.publicPem);
-  const { subjectDigest } = await signModel(model, { privateKey: parsePrivateKey(keys.privatePem, 'k') });
+  const { subjectDigest } = await signModel(model, { key: parsePrivateKey(keys.privatePem, 'k') });
   const f = { dir, model, keyFile: join(dir, 'release.pub'), subjectDigest };
   await approve(f, subjectDigest);
   return f;
@@ -139,7 +139,7 @@ describe('model-signatures with keys and models made in the test', () => {
 
   it('fails a signature by another key as signer-not-allowed', async () => {
     const f = await signedModel();
-    await signModel(f.model, { privateKey: parsePrivateKey(generateP256().privatePem, 'other') });
+    await signModel(f.model, { key: parsePrivateKey(generateP256().privatePem, 'other') });
     const r = await run(f);
     expect(codes(r)).toEqual(['signer-not-allowed']);
   });
@@ -185,7 +185,7 @@ describe('model-signatures with keys and models made in the test', () => {
     const f = await signedModel();
     // '.' sorts before '/' in JavaScript's order, after it in the OpenSSF tool's: the two orders differ here.
     await writeFile(join(f.model, 'tokenizer.json'), '{"vocab": 3}\n');
-    const { subjectDigest } = await signModel(f.model, { privateKey: await releaseKey(f) });
+    const { subjectDigest } = await signModel(f.model, { key: await releaseKey(f) });
     await approve(f, subjectDigest);
     await signLegacy(f, ['weights.bin', 'tokenizer.json', 'tokenizer/vocab.txt', 'config.json']);
     const r = await run(f);
@@ -198,7 +198,7 @@ describe('model-signatures with keys and models made in the test', () => {
     const f = await signedModel();
     const single = join(f.dir, 'single.bin');
     await writeFile(single, 'weights');
-    await signModel(single, { privateKey: await releaseKey(f), signaturePath: join(f.dir, 'single.sig') });
+    await signModel(single, { key: await releaseKey(f), signaturePath: join(f.dir, 'single.sig') });
     // /proc/self/mem stats as a regular file, yet reading it at offset 0 fails (EIO), for root as well: chmod 000 stops no read by root.
     const [broken, next, ...rest] = await runModelSignatures(
       {

@@ -119,7 +119,7 @@ describe.skipIf(!present)(`OpenSSF model_signing fixtures${present ? '' : ' (ski
     const theirs = await decode();
     const theirBundle = JSON.parse(await readFile(join(dir, 'model.sig'), 'utf8')) as { verificationMaterial: unknown; mediaType: string };
     const key = parsePrivateKey(await readFile(join(KEYS, 'signing-key.pem'), 'utf8'), 'fixture key');
-    await signModel(dir, { privateKey: key, ignorePaths: ['ignore-me'] });
+    await signModel(dir, { key: key, ignorePaths: ['ignore-me'] });
     const ours = await decode();
     const ourBundle = JSON.parse(await readFile(join(dir, 'model.sig'), 'utf8')) as { verificationMaterial: unknown; mediaType: string };
     expect(ours.subject).toEqual(theirs.subject);

@@ -32,3 +32,13 @@ output "agent_role_arn" {
   description = "ARN of the IRSA role (null unless eks_oidc_provider_arn is set); annotate the ServiceAccount with it as eks.amazonaws.com/role-arn."
   value       = try(aws_iam_role.agent[0].arn, null)
 }
+
+output "signing_key_arn" {
+  description = "ARN of the checkpoint signing key: the agent's signing.kms.keyId (use the ARN, not the alias, which an administrator could point elsewhere). Auditors get its public key with `evidence-agent keygen --kms <arn>`."
+  value       = aws_kms_key.signing.arn
+}
+
+output "signing_key_alias" {
+  description = "Alias of the checkpoint signing key, for people."
+  value       = aws_kms_alias.signing.name
+}

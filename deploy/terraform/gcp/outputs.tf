@@ -22,3 +22,9 @@ output "agent_role" {
   description = "The agent's custom role, granted on the bucket only."
   value       = google_project_iam_custom_role.agent.name
 }
+
+output "signing_key_version" {
+  description = "The checkpoint signing key version: the agent's signing.gcpKms.keyVersion. Auditors get its public key with `evidence-agent keygen --kms <version>`."
+  # Version 1 is created with the key. The agent names a version, so a later one never signs unnoticed.
+  value = "${google_kms_crypto_key.checkpoints.id}/cryptoKeyVersions/1"
+}

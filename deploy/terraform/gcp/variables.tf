@@ -72,3 +72,26 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "kms_location" {
+  description = "Cloud KMS location of the checkpoint signing key ring (a region such as europe-west1, or a multi-region such as europe)."
+  type        = string
+  default     = "europe"
+}
+
+variable "signing_key_protection_level" {
+  description = "Where the signing key lives: HSM (FIPS 140-2 Level 3) or SOFTWARE."
+  type        = string
+  default     = "HSM"
+
+  validation {
+    condition     = contains(["HSM", "SOFTWARE"], var.signing_key_protection_level)
+    error_message = "signing_key_protection_level must be HSM or SOFTWARE."
+  }
+}
+
+variable "kms_data_access_logs" {
+  description = "Turn on Data Access audit logs (DATA_READ) for Cloud KMS in the project, so every AsymmetricSign is recorded. Leave on unless the organization already does it."
+  type        = bool
+  default     = true
+}
