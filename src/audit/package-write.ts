@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { create as createTar } from 'tar';
 import { recordHash, sha256Hex } from '../record/hash.js';
 import type { EvidenceRecord } from '../record/types.js';
+import { HashMeter } from '../store/hash-meter.js';
 import { blobKey, parseRecordKey } from '../store/layout.js';
 import type { EvidenceStore } from '../store/types.js';
 import { MANIFEST_KEY, PACKAGE_SCHEMA, type PackageFile, type PackageManifest, type PackageSelection, VERIFY_GUIDE_KEY } from '../verify/package-manifest.js';
@@ -86,17 +85,10 @@ class PackageFolder {
     if (!source) throw sourceFault(key, 'named by a held record, but missing from the store');
     const file = join(this.root, key);
     await mkdir(dirname(file), { recursive: true });
-    const hash = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const meter = new HashMeter();
     await pipeline(source, meter, createWriteStream(file, { flags: 'wx' }));
-    const sha256 = hash.digest('hex');
+    const sha256 = meter.sha256();
+    const size = meter.size;
     if (sha256 !== expectedSha256) throw sourceFault(key, `its bytes hash to ${sha256}, not to the name they are stored under`);
     this.files.set(key, { path: key, size, sha256 });
   }

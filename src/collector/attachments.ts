@@ -3,9 +3,9 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Attachment } from '../record/types.js';
+import { HashMeter } from '../store/hash-meter.js';
 import { blobKey } from '../store/layout.js';
 import type { EvidenceStore, StagedObject } from '../store/types.js';
 import type { AttachmentInput } from './contract.js';
@@ -27,17 +27,10 @@ export async function storeAttachment(store: EvidenceStore, input: AttachmentInp
   }
   const target = (await store.stage?.()) ?? (await temporaryFile(store));
   try {
-    const hash = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const meter = new HashMeter();
     await pipeline(body, meter, target.writable, { signal });
-    const sha256 = hash.digest('hex');
+    const sha256 = meter.sha256();
+    const size = meter.size;
     const key = blobKey(sha256);
     await target.commit(key);
     return { name, mediaType, size, sha256, key };
