@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { sha256Hex } from '../src/record/hash.js';
 import type { EvidenceRecord } from '../src/record/types.js';
 import { FileStore } from '../src/store/file-store.js';
 import { runCli } from './helpers/cli.js';
+import { preparedDemo } from './helpers/demo.js';
 import { environment, instance } from './helpers/fixtures.js';
 import { filesUnder, tempDir } from './helpers/tmp.js';
 
@@ -107,12 +108,7 @@ describe('export --format oscal on the demo store (real snapshot of several coll
 
   beforeAll(async () => {
     demo = await mkdtemp(join(tmpdir(), 'ea-export-demo-'));
-    await mkdir(join(demo, 'config'));
-    await cp(join(ROOT, 'config/demo.yaml'), join(demo, 'config/demo.yaml'));
-    await cp(join(ROOT, 'config/demo'), join(demo, 'config/demo'), { recursive: true });
-    // prepare.mjs imports the build from ../../dist, next to it.
-    await symlink(join(ROOT, 'dist'), join(demo, 'dist'));
-    await promisify(execFile)(process.execPath, [join(demo, 'config/demo/prepare.mjs')]);
+    await preparedDemo(demo);
     const snap = await runCli(['--log-level', 'warn', 'snapshot', '--config', join(demo, 'config/demo.yaml')]);
     expect(snap.code, snap.stderr).toBe(0);
     // The demo's collectors run every minute: a window of the days around the snapshot keeps the grid small.

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import type { RecordDraft } from '../src/record/types.js';
 import { FileStore } from '../src/store/file-store.js';
 import { chromiumUnavailable, visitPage } from './helpers/browser.js';
 import { runCli } from './helpers/cli.js';
+import { preparedDemo } from './helpers/demo.js';
 import { environment, instance } from './helpers/fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -58,12 +59,7 @@ describe('the report of the demo store (every built-in collector, real CLI)', ()
   beforeAll(async () => {
     // Kept for the whole suite (tempDir folders go after each test), removed by the returned teardown.
     const demo = await mkdtemp(join(tmpdir(), 'ea-report-demo-'));
-    await mkdir(join(demo, 'config'));
-    await cp(join(ROOT, 'config/demo.yaml'), join(demo, 'config/demo.yaml'));
-    await cp(join(ROOT, 'config/demo'), join(demo, 'config/demo'), { recursive: true });
-    // prepare.mjs imports the build from ../../dist, next to it.
-    await symlink(join(ROOT, 'dist'), join(demo, 'dist'));
-    await run(process.execPath, [join(demo, 'config/demo/prepare.mjs')]);
+    await preparedDemo(demo);
     // As `npm run demo` does: the snapshot runs under the loopback failover pair, so the drill is timed for real.
     await run(process.execPath, [
       join(ROOT, 'dist/collectors/failover/demo/pair.js'),

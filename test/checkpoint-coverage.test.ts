@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordBytes } from '../src/chain/stream-writer.js';
 import { writeCheckpoint } from '../src/checkpoint/write.js';
@@ -17,11 +15,12 @@ import { recordKey } from '../src/store/layout.js';
 import type { EvidenceStore } from '../src/store/types.js';
 import { verifyStore } from '../src/verify/verify.js';
 import { runCli } from './helpers/cli.js';
+import { preparedDemo } from './helpers/demo.js';
 import { environment, instance } from './helpers/fixtures.js';
 import { signedStore, twoRecords } from './helpers/signed-store.js';
 import { tempDir } from './helpers/tmp.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const _ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CP = (seq: number, agent = 'test-agent') => `checkpoints/${agent}/${String(seq).padStart(12, '0')}.json`;
 const KEY = (seq: number) => `records/test-agent/c/2026-03-01/${String(seq).padStart(12, '0')}.json`;
 
@@ -213,12 +212,7 @@ describe('the demo store (real CLI)', () => {
   /** The bundled demo, prepared and snapshotted in a folder of its own: config/demo.yaml and prepare.mjs as they are. */
   beforeAll(async () => {
     demo = await mkdtemp(join(tmpdir(), 'ea-demo-'));
-    await mkdir(join(demo, 'config'));
-    await cp(join(ROOT, 'config/demo.yaml'), join(demo, 'config/demo.yaml'));
-    await cp(join(ROOT, 'config/demo'), join(demo, 'config/demo'), { recursive: true });
-    // prepare.mjs imports the build from ../../dist, next to it.
-    await symlink(join(ROOT, 'dist'), join(demo, 'dist'));
-    await promisify(execFile)(process.execPath, [join(demo, 'config/demo/prepare.mjs')]);
+    await preparedDemo(demo);
     const snap = await runCli(['--log-level', 'warn', 'snapshot', '--config', join(demo, 'config/demo.yaml')]);
     expect(snap.code, snap.stderr).toBe(0);
   }, 60_000);

@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
-import { appendFile, cp, mkdir, readFile, symlink } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { records, fileStoreDaemon as setup, startDaemon, until } from './helpers/daemon.js';
+import { preparedDemo } from './helpers/demo.js';
 import { tempDir } from './helpers/tmp.js';
 import { freePort } from './servers/moto.js';
 
@@ -60,14 +59,7 @@ describe('what a daemon runs on its schedules (real process)', () => {
   });
 
   it('runs every collector of the bundled demo on a schedule', async () => {
-    // config/demo.yaml and prepare.mjs as they are, in a folder of their own; prepare.mjs imports ../../dist.
-    const dir = await tempDir('ea-demo-daemon-');
-    await mkdir(join(dir, 'config'));
-    await cp(join(ROOT, 'config/demo.yaml'), join(dir, 'config/demo.yaml'));
-    await cp(join(ROOT, 'config/demo'), join(dir, 'config/demo'), { recursive: true });
-    await symlink(join(ROOT, 'dist'), join(dir, 'dist'));
-    await promisify(execFile)(process.execPath, [join(dir, 'config/demo/prepare.mjs')]);
-    const config = join(dir, 'config/demo.yaml');
+    const config = await preparedDemo(await tempDir('ea-demo-daemon-'));
     await appendFile(config, `server: { listen: "127.0.0.1:${await freePort()}" }\n`);
     const d = startDaemon(config);
     try {
