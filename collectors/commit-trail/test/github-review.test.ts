@@ -1,14 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/tmp.js';
-import { BOB, TestRepo, type Who } from './git-fixture.js';
-import { type GitHubStandIn, startGitHubStandIn } from './github-standin.js';
+import { BOB, TestRepo } from './git-fixture.js';
+import { CLAUDE, COPILOT, type GitHubStandIn, startGitHubStandIn, TOKEN, WEB_FLOW } from './github-standin.js';
 import { codes, detailOf, runTrail } from './run.js';
-
-const TOKEN = 'ghp_standInToken0123456789abcdefABCDEF';
-const CLAUDE = '\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>';
-const COPILOT: Who = { name: 'Copilot', email: '198982749+Copilot@users.noreply.github.com' };
-const WEB_FLOW: Who = { name: 'GitHub', email: 'noreply@github.com' };
 
 let server: GitHubStandIn | undefined;
 afterEach(async () => {

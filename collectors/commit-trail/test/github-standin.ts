@@ -12,6 +12,13 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Who } from './git-fixture.js';
+
+/** The token the stand-in demands, and the identities its pull requests are made and merged by. */
+export const TOKEN = 'ghp_standInToken0123456789abcdefABCDEF';
+export const CLAUDE = '\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>';
+export const COPILOT: Who = { name: 'Copilot', email: '198982749+Copilot@users.noreply.github.com' };
+export const WEB_FLOW: Who = { name: 'GitHub', email: 'noreply@github.com' };
 
 export interface StandInReview {
   login: string;
